@@ -1,0 +1,1 @@
+"""Gradual tensor types for FX graphs."""

@@ -1,0 +1,1 @@
+"""Declarative rewriting of torch.fx graphs: rule sets, apply, checks, testing, CLI."""

@@ -1,0 +1,1 @@
+"""Logic unification: variables, unify/reify, and pattern dispatch (knows nothing of torch)."""
