@@ -1,0 +1,188 @@
+"""An undo journal for a GraphModule: every change made while it is open can be rolled back.
+
+Copying a graph costs 30-45 us per node, more than a whole rewrite pass is allowed,
+so ``apply`` is made all-or-nothing by journaling instead: the journal listens to
+the GraphModule's create / replace / erase hooks (which every public FX mutation
+fires) and, on rollback, undoes the events in reverse order. Attributes that a
+rule adds to the module (folded parameters) are journaled through
+:meth:`GraphJournal.add_attr`.
+
+>>> import torch, torch.fx as fx
+>>> gm = fx.symbolic_trace(lambda x: torch.neg(torch.neg(x)))
+>>> before = gm.code
+>>> outer = list(gm.graph.nodes)[2]
+>>> with GraphJournal(gm) as journal:
+...     _ = outer.replace_all_uses_with(outer.args[0].args[0])
+...     gm.graph.erase_node(outer)
+...     journal.rollback()
+>>> gm.recompile().src == before
+True
+
+See Also:
+    rewrite.apply.apply: the driver that opens one journal per apply.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+import torch.fx as fx
+
+__all__ = ["GraphJournal", "JournalError"]
+
+
+class JournalError(RuntimeError):
+    """The journal cannot be used as asked (e.g. a second journal on one module)."""
+
+
+@dataclass(frozen=True)
+class _Created:
+    node: fx.Node
+
+
+@dataclass(frozen=True)
+class _Rewired:
+    user: fx.Node
+    args: tuple
+    kwargs: dict
+
+
+@dataclass(frozen=True)
+class _Erased:
+    node: fx.Node
+    next_node: fx.Node
+    args: tuple
+    kwargs: dict
+
+
+@dataclass(frozen=True)
+class _AddedAttr:
+    name: str
+
+
+class GraphJournal:
+    """Record the changes made to ``gm`` while open; ``rollback()`` undoes them all.
+
+    Use as a context manager; the hooks are removed on exit whatever happens.
+
+    See Also:
+        GraphJournal.rollback, GraphJournal.add_attr
+    """
+
+    def __init__(self, gm: fx.GraphModule):
+        self.gm = gm
+        self.events: list[Any] = []
+        self._open = False
+        self._replaying = False
+        self._users_before: dict[fx.Node, tuple[fx.Node, ...]] = {}
+
+    # -- context management -------------------------------------------------
+    def __enter__(self) -> "GraphJournal":
+        if getattr(self.gm, "_rewrite_journal_open", False):
+            raise JournalError(
+                "a GraphJournal is already open on this module; nested applies on one "
+                "module are not supported: finish the outer apply first"
+            )
+        self.gm._rewrite_journal_open = True
+        self.gm._register_create_node_hook(self._on_create)
+        self.gm._register_replace_node_hook(self._on_replace)
+        self.gm._register_erase_node_hook(self._on_erase)
+        self._open = True
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.gm._unregister_create_node_hook(self._on_create)
+        self.gm._unregister_replace_node_hook(self._on_replace)
+        self.gm._unregister_erase_node_hook(self._on_erase)
+        del self.gm._rewrite_journal_open
+        self._open = False
+
+    # -- hooks ----------------------------------------------------------------
+    def _on_create(self, node: fx.Node) -> None:
+        if self._replaying:
+            return
+        self.events.append(_Created(node))
+
+    def _on_replace(self, old: fx.Node, new: str, user: fx.Node) -> None:
+        if self._replaying:
+            return
+        # Restoring the user's arguments re-registers it with every input.
+        for source in (old, *user.all_input_nodes):
+            self._remember_users(source)
+        self.events.append(_Rewired(user, user.args, dict(user.kwargs)))
+
+    def _on_erase(self, node: fx.Node) -> None:
+        if self._replaying:
+            return
+        for source in node.all_input_nodes:
+            self._remember_users(source)
+        self.events.append(_Erased(node, node.next, node.args, dict(node.kwargs)))
+
+    def _remember_users(self, node: fx.Node) -> None:
+        # A node that loses a user gets it back at the end of its users dict on
+        # rollback; remember the original order the first time it is touched.
+        if node not in self._users_before:
+            self._users_before[node] = tuple(node.users)
+
+    def add_attr(self, name: str, value: Any) -> str:
+        """Set a new attribute (parameter, buffer, tensor) on the module, journaled."""
+        if hasattr(self.gm, name):
+            raise JournalError(f"attribute {name!r} already exists on the module; pick a fresh name")
+        if isinstance(value, torch.nn.Module):
+            self.gm.add_submodule(name, value)
+        else:
+            setattr(self.gm, name, value)
+        self.events.append(_AddedAttr(name))
+        return name
+
+    @property
+    def changed(self) -> bool:
+        """True when anything was recorded."""
+        return bool(self.events)
+
+    # -- undo -----------------------------------------------------------------
+    def rollback(self) -> None:
+        """Undo every recorded change, newest first; the journal is empty afterwards."""
+        graph = self.gm.graph
+        self._replaying = True
+        try:
+            self._undo(graph)
+        finally:
+            self._replaying = False
+        self.events.clear()
+        self._users_before.clear()
+
+    def _undo(self, graph: fx.Graph) -> None:
+        for event in reversed(self.events):
+            if isinstance(event, _Created):
+                if not event.node._erased:
+                    graph.erase_node(event.node)
+            elif isinstance(event, _Rewired):
+                event.user._update_args_kwargs(event.args, event.kwargs)
+            elif isinstance(event, _Erased):
+                _restore_erased(graph, event)
+            else:
+                delattr(self.gm, event.name)
+        for node, order in self._users_before.items():
+            _reorder_users(node, order)
+
+
+def _restore_erased(graph: fx.Graph, event: _Erased) -> None:
+    """Put an erased node back where it was, with its arguments and uses."""
+    node = event.node
+    event.next_node._prepend(node)
+    node._erased = False
+    graph._len += 1
+    graph._find_nodes_lookup_table.insert(node)
+    node._update_args_kwargs(event.args, event.kwargs)
+
+
+def _reorder_users(node: fx.Node, order: tuple[fx.Node, ...]) -> None:
+    """Put ``node.users`` back in ``order`` (users not in it keep their place after)."""
+    users = node.users
+    ranked = [u for u in order if u in users] + [u for u in users if u not in set(order)]
+    entries = [(u, users[u]) for u in ranked]
+    users.clear()
+    users.update(entries)
