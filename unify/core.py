@@ -1,0 +1,262 @@
+"""``unify`` and ``reify``: an iterative driver over small per-type methods.
+
+Each unify method looks at one pair of non-variable values and answers
+``True`` (equal, nothing to bind), ``False`` (they never unify) or a pair
+``(lefts, rights)`` of child sequences to unify element-wise.  One driver
+loop walks those pairs with an explicit stack, so terms nested 100,000 deep
+unify without RecursionError, and binds variables with an occurs check
+(``unify(x, (x, 1))`` is ``False``).  The caller's substitution is copied once
+and never mutated.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Callable
+
+from .dispatch import dispatcher, on
+from .errors import CyclicSubstitutionError
+from .structure import ATOMS, children, rebuild, walk
+from .term import arguments, isterm, operator
+from .variable import Var, _in_context, context_variables, var  # noqa: F401  (var: doctests)
+
+__all__ = ["unify", "reify", "register_unify", "walk", "occurs"]
+
+_step = dispatcher("unify_step")
+
+
+class _Custom:
+    """Marks a pair handled by a ``register_unify`` function ``fn(u, v, s) -> dict | False``."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn):
+        self.fn = fn
+
+
+def _equal(u, v) -> bool:
+    """``u == v`` as a plain bool; values whose comparison fails or is not a truth value are unequal."""
+    try:
+        return bool(u == v)
+    except Exception:  # e.g. multi-element tensors / arrays: not a truth value
+        return False
+
+
+@on(_step, object, object)
+def _unify_terms_or_equal(u, v):
+    if isterm(u) and isterm(v):
+        return (operator(u), *arguments(u)), (operator(v), *arguments(v))
+    return _equal(u, v)
+
+
+@on(_step, (tuple, list), (tuple, list))
+def _unify_sequences(u, v):
+    return (u, v) if len(u) == len(v) else False
+
+
+@on(_step, Mapping, Mapping)
+def _unify_mappings(u, v):
+    if len(u) != len(v) or any(k not in v for k in u):
+        return False
+    return tuple(u.values()), tuple(v[k] for k in u)
+
+
+@on(_step, slice, slice)
+def _unify_slices(u, v):
+    return (u.start, u.stop, u.step), (v.start, v.stop, v.step)
+
+
+def register_unify(type_u: type, type_v: type) -> Callable:
+    """Decorator: unify values of ``type_u`` with ``type_v`` by ``fn(u, v, s) -> dict | False``.
+
+    The method is more specific than the term fallback; it is also used with
+    the arguments swapped when ``v`` is the ``type_u`` value.
+
+    >>> class Tok:
+    ...     def __init__(self, name):
+    ...         self.name = name
+    >>> @register_unify(Tok, Tok)
+    ... def _same_token(u, v, s):
+    ...     return s if u is v else False
+    >>> t = Tok('a')
+    >>> unify((t, var('x')), (t, 1)), unify(Tok('a'), Tok('a'))
+    ({~x: 1}, False)
+
+    See Also:
+        unify, unify.term.register_term
+    """
+
+    def decorate(fn):
+        _step.add((type_u, type_v), lambda u, v: _Custom(fn))
+        if type_u is not type_v:
+            _step.add((type_v, type_u), lambda v, u: _Custom(lambda v_, u_, s: fn(u_, v_, s)))
+        return fn
+
+    return decorate
+
+
+def occurs(v: Any, t: Any, s: Mapping) -> bool:
+    """Whether variable ``v`` occurs in ``t`` under substitution ``s``.
+
+    >>> x, y = var('x'), var('y')
+    >>> occurs(x, (1, y), {y: (x,)}), occurs(x, (1, y), {})
+    (True, False)
+
+    See Also:
+        unify
+    """
+    glv = context_variables()
+    if type(t) in ATOMS and not glv:
+        return False
+    stack, seen = [t], set()
+    while stack:
+        node = walk(stack.pop(), s)
+        if _is_var(node, glv) and node == v:
+            return True
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        kids = children(node)
+        if kids:
+            stack.extend(kids)
+    return False
+
+
+def _is_var(x, glv) -> bool:
+    return isinstance(x, Var) or (bool(glv) and _in_context(x, glv))
+
+
+def unify(u: Any, v: Any, s: Mapping | None = None) -> dict | bool:
+    """The most general substitution making ``u`` and ``v`` equal (extending ``s``), or ``False``.
+
+    >>> x, y = var('x'), var('y')
+    >>> unify(('add', x, 1), ('add', 2, y))
+    {~x: 2, ~y: 1}
+    >>> unify(x, (x, 1))  # occurs check
+    False
+
+    See Also:
+        reify, register_unify, unify.term.register_term
+    """
+    return _solve([(u, v)], {} if s is None else dict(s))
+
+
+def _solve(stack: list, s: dict) -> dict | bool:
+    """Unify every pair on ``stack`` into ``s`` (owned by the caller, extended in place)."""
+    glv = context_variables()
+    while stack:
+        a, b = stack.pop()
+        if a is b:
+            continue
+        if _is_var(a, glv):
+            a = walk(a, s)
+        if _is_var(b, glv):
+            b = walk(b, s)
+        if a is b:
+            continue
+        ok = _unify_pair(a, b, s, glv, stack)
+        if ok is False:
+            return False
+        if ok is not True:
+            s = ok
+    return s
+
+
+def _unify_pair(a, b, s: dict, glv, stack: list):
+    """One step on walked values: bind, compare, or push children; True, False or a new substitution."""
+    if _is_var(a, glv):
+        if _is_var(b, glv) and a == b:
+            return True
+        return _bind(a, b, s)
+    if _is_var(b, glv):
+        return _bind(b, a, s)
+    if type(a) in ATOMS and type(b) in ATOMS:
+        return a == b
+    r = _step(a, b)
+    if r is True or r is False:
+        return r
+    if type(r) is _Custom:
+        out = r.fn(a, b, s)
+        return False if out is False else (out if out is s else dict(out))
+    lefts, rights = r
+    if len(lefts) != len(rights):
+        return False
+    stack.extend(zip(reversed(lefts), reversed(rights)))
+    return True
+
+
+def _bind(v, t, s: dict) -> bool:
+    if occurs(v, t, s):
+        return False
+    s[v] = t
+    return True
+
+
+def reify(e: Any, s: Mapping) -> Any:
+    """Replace the variables of ``e`` by their values in ``s`` (transitively).
+
+    >>> x, y = var('x'), var('y')
+    >>> reify((1, x, [y, {'k': x}]), {x: 2, y: (x, 3)})
+    (1, 2, [(2, 3), {'k': 2}])
+
+    Unchanged subterms are returned as is (same object).  A cyclic ``s`` raises
+    ``CyclicSubstitutionError`` instead of looping.
+
+    See Also:
+        unify, walk
+    """
+    if not s:
+        return e
+    return _Reifier(s).run(e)
+
+
+class _Reifier:
+    """One iterative post-order reification; each variable's value is reified once (memo)."""
+
+    def __init__(self, s: Mapping):
+        self.s, self.glv, self.memo, self.active = s, context_variables(), {}, set()
+
+    def run(self, e):
+        out: list = []
+        todo: list = [(0, e)]
+        while todo:
+            kind, item = todo.pop()
+            if kind == 0:
+                self.expand(item, todo, out)
+            elif kind == 1:
+                node, n = item
+                kids = tuple(out[len(out) - n:])
+                del out[len(out) - n:]
+                out.append(rebuild(node, kids))
+            else:
+                self.memo[item] = out[-1]
+                self.active.discard(item)
+        return out[0]
+
+    def expand(self, e, todo: list, out: list) -> None:
+        if type(e) in ATOMS and not self.glv:
+            out.append(e)
+        elif _is_var(e, self.glv):
+            self.expand_var(e, todo, out)
+        else:
+            kids = children(e)
+            if not kids:
+                out.append(e)
+                return
+            todo.append((1, (e, len(kids))))
+            todo.extend((0, k) for k in reversed(kids))
+
+    def expand_var(self, v, todo: list, out: list) -> None:
+        if v in self.memo:
+            out.append(self.memo[v])
+        elif v not in self.s:
+            out.append(v)
+        elif v in self.active:
+            raise CyclicSubstitutionError(
+                f"variable {v!r} is bound to a term that contains it; reify needs an acyclic "
+                f"substitution (substitutions returned by unify always are: it does the occurs check)"
+            )
+        else:
+            self.active.add(v)
+            todo.append((2, v))
+            todo.append((0, self.s[v]))
+

@@ -1,0 +1,157 @@
+"""Generic structure of values: ``children(e)`` and ``rebuild(e, kids)``, dispatched per type.
+
+Reify, the occurs check and variable collection are iterative walks over this
+view, so they work on terms nested 100,000 deep.  A leaf has ``children(e) is
+None``.  Tuples, lists, mappings (their values), slices, ``unifiable`` objects
+and registered terms with a constructor have children; everything else is a
+leaf.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Iterator
+
+from .dispatch import dispatcher, on
+from .term import arguments, operator, rebuildable
+from .variable import context_variables, isvar, _in_context, Var
+
+__all__ = ["ATOMS", "children", "rebuild", "walk", "iter_nodes", "variables_of"]
+
+#: Types whose values are always leaves (fast path before dispatch).
+ATOMS = frozenset({int, float, complex, str, bytes, bool, type(None)})
+
+_children = dispatcher("children")
+_rebuild = dispatcher("rebuild")
+
+
+@on(_children, object)
+def _children_object(e):
+    make = rebuildable(e)
+    return None if make is None else (operator(e), *arguments(e))
+
+
+@on(_children, (tuple, list))
+def _children_sequence(e):
+    return e
+
+
+@on(_children, Mapping)
+def _children_mapping(e):
+    return tuple(e.values())
+
+
+@on(_children, slice)
+def _children_slice(e):
+    return (e.start, e.stop, e.step)
+
+
+@on(_rebuild, object, tuple)
+def _rebuild_object(e, kids):
+    return rebuildable(e)(kids[0], kids[1:])
+
+
+@on(_rebuild, tuple, tuple)
+def _rebuild_tuple(e, kids):
+    if type(e) is tuple:
+        return kids
+    make = getattr(type(e), "_make", None)  # namedtuple
+    return make(kids) if make is not None else type(e)(kids)
+
+
+@on(_rebuild, list, tuple)
+def _rebuild_list(e, kids):
+    return type(e)(kids) if type(e) is not list else list(kids)
+
+
+@on(_rebuild, Mapping, tuple)
+def _rebuild_mapping(e, kids):
+    items = zip(e.keys(), kids)
+    try:
+        return type(e)(items)
+    except TypeError:
+        return dict(zip(e.keys(), kids))
+
+
+@on(_rebuild, slice, tuple)
+def _rebuild_slice(e, kids):
+    return slice(*kids)
+
+
+def children(e: Any) -> tuple | list | None:
+    """The children of ``e`` (a sequence), or None if ``e`` is a leaf.
+
+    >>> children((1, (2, 3))), children({'a': 1}), children(3)
+    ((1, (2, 3)), (1,), None)
+
+    See Also:
+        rebuild, iter_nodes
+    """
+    if type(e) in ATOMS:
+        return None
+    return _children(e)
+
+
+def rebuild(e: Any, kids: tuple) -> Any:
+    """A value like ``e`` with children ``kids`` (``e`` itself when every child is unchanged).
+
+    >>> rebuild([1, 2], (3, 4)), rebuild(slice(1, 2), (0, 5, None))
+    ([3, 4], slice(0, 5, None))
+
+    See Also:
+        children
+    """
+    old = children(e)
+    if old is not None and len(old) == len(kids) and all(a is b for a, b in zip(old, kids)):
+        return e
+    return _rebuild(e, tuple(kids))
+
+
+def walk(x: Any, s: Mapping) -> Any:
+    """Follow variable bindings in ``s`` from ``x`` until a non-variable or an unbound variable.
+
+    >>> x, y = Var('x'), Var('y')
+    >>> walk(x, {x: y, y: 3}), walk(4, {})
+    (3, 4)
+
+    See Also:
+        unify.core.reify
+    """
+    glv = context_variables()
+    while (isinstance(x, Var) or (glv and _in_context(x, glv))) and x in s:
+        x = s[x]
+    return x
+
+
+def iter_nodes(e: Any) -> Iterator[Any]:
+    """Every node of ``e`` in depth-first, left-to-right pre-order (iterative: no recursion limit).
+
+    >>> list(iter_nodes((1, [2])))
+    [(1, [2]), 1, [2], 2]
+
+    See Also:
+        variables_of
+    """
+    stack = [e]
+    while stack:
+        node = stack.pop()
+        yield node
+        kids = children(node)
+        if kids:
+            stack.extend(reversed(kids))
+
+
+def variables_of(e: Any) -> list:
+    """The distinct logic variables of ``e`` in order of first occurrence.
+
+    >>> x, y = Var('x'), Var('y')
+    >>> variables_of(('f', y, (x, y)))
+    [~y, ~x]
+
+    See Also:
+        iter_nodes, unify.variable.isvar
+    """
+    seen: dict = {}
+    for node in iter_nodes(e):
+        if isvar(node):
+            seen.setdefault(node, None)
+    return list(seen)
