@@ -1,0 +1,181 @@
+"""The canonical op vocabulary: one aten-style name and operand order for every front-end spelling.
+
+``torch.add``, ``operator.add``, ``x.add(y)`` and ``torch.ops.aten.add.Tensor`` are all ``'add'``;
+``F.relu``, ``torch.relu``, ``x.relu()``, ``nn.ReLU`` and ``aten.relu.default`` are all ``'relu'``;
+an ``nn.Linear`` call is ``linear(x, Attr('fc.weight'), Attr('fc.bias'))``. Operands follow the
+canonical schema: positional vs keyword resolved, defaults filled, lists as tuples, a single int
+where the schema takes an int list as a 1-tuple (``sum(x, dim=1)`` has dim ``(1,)``).
+
+>>> import torch
+>>> class M(torch.nn.Module):
+...     def forward(self, x):
+...         return torch.sum(x, dim=1, keepdim=True) + x.sum(1, True)
+>>> gm = torch.fx.symbolic_trace(M())
+>>> [(canonical_op(n), node_operands(n)[1:]) for n in gm.graph.nodes if n.op.startswith('call')]
+[('sum', ((1,), True, None)), ('sum', ((1,), True, None)), ('add', (sum_2, 1))]
+
+Unknown calls keep their exact target: ``canonical_op`` returns the function object
+(call_function), the method name string (call_method) or the module type (call_module), and
+``node_operands`` the node's frozen args followed by one ``(key, value)`` pair per keyword argument,
+sorted by key. Non-call nodes: ``canonical_op`` returns ``'placeholder'``, ``'get_attr'`` or
+``'output'`` (never a table name); a get_attr node's operands are ``(Attr(target),)``.
+
+See Also
+--------
+fxcore.ops_table.OpTable : the registry (``default_table()`` is the standard one).
+fxcore.ops_schemas, fxcore.ops_spellings, fxcore.ops_modules : the data.
+"""
+from __future__ import annotations
+
+import functools
+from typing import Optional
+
+import torch.fx
+
+from fxcore.ops_emit import EmitSpec, default_emits
+from fxcore.ops_model import (ANY, REQUIRED, Attr, ModuleSpelling, OpDef, OpSchemaError, OpsError,
+                              OpSignatureError, Param, Spelling, UnknownOpError, opdef)
+from fxcore.ops_modules import module_spellings
+from fxcore.ops_schemas import default_opdefs
+from fxcore.ops_spellings import aten_spellings, function_spellings, method_spellings
+from fxcore.ops_table import OpTable
+
+__all__ = [
+    "OpTable", "OpDef", "Param", "Attr", "Spelling", "ModuleSpelling", "EmitSpec", "opdef", "REQUIRED", "ANY",
+    "OpsError", "UnknownOpError", "OpSignatureError", "OpSchemaError",
+    "default_table", "canonical_op", "node_operands", "normalize_call", "is_commutative", "is_impure",
+    "call_target", "emit_args",
+]
+
+
+@functools.lru_cache(maxsize=None)
+def default_table() -> OpTable:
+    """The standard, immutable `OpTable` (built once, cached).
+
+    >>> default_table() is default_table(), 'conv2d' in default_table().names()
+    (True, True)
+
+    See Also
+    --------
+    OpTable.extended : add your own ops without touching this one.
+    """
+    return OpTable(default_opdefs(), function_spellings() + aten_spellings(), method_spellings(),
+                   module_spellings(), default_emits())
+
+
+def _table(table: Optional[OpTable]) -> OpTable:
+    return default_table() if table is None else table
+
+
+def canonical_op(node: torch.fx.Node, table: Optional[OpTable] = None):
+    """The canonical op name of an FX node, or its exact target when the table does not know it.
+
+    >>> import operator
+    >>> g = torch.fx.Graph(); x = g.placeholder('x'); y = g.call_function(operator.add, (x, x))
+    >>> canonical_op(y), canonical_op(x)
+    ('add', 'placeholder')
+
+    See Also
+    --------
+    node_operands, OpTable.canonical_op
+    """
+    return _table(table).canonical_op(node)
+
+
+def node_operands(node: torch.fx.Node, table: Optional[OpTable] = None) -> tuple:
+    """The node's operands in the canonical schema order (FX nodes kept as nodes, `Attr` for parameters).
+
+    >>> g = torch.fx.Graph(); x = g.placeholder('x'); y = g.call_method('permute', (x, 1, 0))
+    >>> node_operands(y)
+    (x, (1, 0))
+
+    See Also
+    --------
+    canonical_op, normalize_call
+    """
+    return _table(table).node_operands(node)
+
+
+def normalize_call(op_name: str, args: tuple = (), kwargs: Optional[dict] = None,
+                   table: Optional[OpTable] = None) -> tuple:
+    """Canonical operands of a pattern written as a call, e.g. ``sum(x, dim=1)``.
+
+    >>> normalize_call('sum', ('x',), {'dim': 1})
+    ('x', (1,), False, None)
+    >>> normalize_call('sigmod', ('x',))
+    Traceback (most recent call last):
+    ...
+    fxcore.ops_model.UnknownOpError: unknown op 'sigmod'. Did you mean 'sigmoid' ...
+
+    See Also
+    --------
+    OpTable.normalize_call
+    """
+    return _table(table).normalize_call(op_name, tuple(args), dict(kwargs or {}))
+
+
+def is_commutative(op_name: str, operands: Optional[tuple] = None, table: Optional[OpTable] = None) -> bool:
+    """True if ``op_name``'s first operands may be swapped (given ``operands``: under their values).
+
+    >>> is_commutative('mul'), is_commutative('add', ('x', 'y', 2)), is_commutative('div')
+    (True, False, False)
+
+    See Also
+    --------
+    OpTable.is_commutative
+    """
+    return _table(table).is_commutative(op_name, operands)
+
+
+def is_impure(node: torch.fx.Node, table: Optional[OpTable] = None) -> bool:
+    """True if the node has effects and must never be matched as an inner node or erased.
+
+    Placeholders and outputs, in-place ops, random ops (dropout in training), I/O (print,
+    setitem, asserts) are impure; unknown calls defer to torch's ``Node.is_impure()``, and an
+    unknown call_method whose name ends in ``_`` is assumed in-place.
+
+    >>> g = torch.fx.Graph(); x = g.placeholder('x')
+    >>> is_impure(x), is_impure(g.call_method('add_', (x, x))), is_impure(g.call_method('add', (x, x)))
+    (True, True, False)
+
+    See Also
+    --------
+    OpDef.impure, torch.fx.Node.is_impure
+    """
+    if node.op in ("placeholder", "output"):
+        return True
+    t = _table(table)
+    found = t.resolve_node(node)
+    if found is not None:
+        return t.is_impure_call(*found)
+    if node.op == "call_method" and str(node.target).endswith("_"):
+        return True
+    if node.op == "get_attr":
+        return False
+    return node.is_impure()
+
+
+def call_target(op_name: str, table: Optional[OpTable] = None):
+    """The torch callable to emit for canonical op ``op_name`` (see `OpTable.call_target`).
+
+    >>> call_target('add') is torch.add
+    True
+
+    See Also
+    --------
+    emit_args
+    """
+    return _table(table).call_target(op_name)
+
+
+def emit_args(op_name: str, operands: tuple, table: Optional[OpTable] = None) -> tuple:
+    """``(args, kwargs)`` to call ``call_target(op_name)`` with canonical ``operands``.
+
+    >>> emit_args('add', ('a', 'b', 1))
+    (('a', 'b'), {'alpha': 1})
+
+    See Also
+    --------
+    call_target
+    """
+    return _table(table).emit_args(op_name, tuple(operands))

@@ -1,0 +1,246 @@
+"""Front-end spellings (data): torch functions, ``F.*``, Tensor methods, ``operator``, aten overloads.
+
+Each entry maps a call target (a function object, an aten ``OpOverloadPacket``/``OpOverload``) or a
+method name to a `Spelling` of a canonical op, or to a *chooser* ``f(args, kwargs) -> Spelling`` when
+one spelling covers several canonical ops (``torch.max(x)``, ``torch.max(x, 1)``, ``torch.max(x, y)``);
+a chooser returns ``(Spelling, args, kwargs)``.
+
+>>> dict(function_spellings())[operator.truediv].op
+'div'
+
+See Also
+--------
+fxcore.ops_schemas : the canonical names and schemas these map to.
+fxcore.ops_modules : ``nn.Module`` types viewed as functional ops.
+"""
+from __future__ import annotations
+
+import builtins
+import operator
+
+import torch
+import torch.fx
+import torch.nn.functional as F
+
+from fxcore.ops_model import ANY, NotRepresentable, Spelling
+from fxcore.ops_schemas import default_opdefs
+
+__all__ = ["function_spellings", "method_spellings", "aten_spellings", "VARARGS"]
+
+VARARGS = {"view": "size", "reshape": "shape", "permute": "dims", "expand": "size", "repeat": "repeats",
+           "flip": "dims", "rand": "size", "randn": "size"}
+"""Ops whose int-list parameter may be spelled as trailing ``*ints``."""
+
+_OPERATOR = (
+    ("add", "add"), ("sub", "sub"), ("mul", "mul"), ("truediv", "div"), ("floordiv", "floor_divide"),
+    ("mod", "remainder"), ("pow", "pow"), ("matmul", "matmul"), ("eq", "eq"), ("ne", "ne"), ("lt", "lt"),
+    ("le", "le"), ("gt", "gt"), ("ge", "ge"), ("and_", "bitwise_and"), ("or_", "bitwise_or"),
+    ("xor", "bitwise_xor"), ("lshift", "bitwise_left_shift"), ("rshift", "bitwise_right_shift"),
+    ("iadd", "add_"), ("isub", "sub_"), ("imul", "mul_"), ("itruediv", "div_"), ("ifloordiv", "floor_divide_"),
+    ("imod", "remainder_"), ("ipow", "pow_"), ("iand", "bitwise_and_"), ("ior", "bitwise_or_"),
+    ("ixor", "bitwise_xor_"),
+)
+_UNARY_OPERATOR = (("neg", "neg"), ("invert", "bitwise_not"), ("abs", "abs"), ("getitem", "getitem"))
+
+
+def _pool_stride(bound: dict) -> dict:
+    """Pools: an absent/empty stride means the kernel size (aten's own rule)."""
+    if bound.get("stride") in (None, (), []) and "kernel_size" in bound:
+        bound = {**bound, "stride": bound["kernel_size"]}
+    return bound
+
+
+def _var_correction(bound: dict) -> dict:
+    """var/std: ``unbiased=b`` is ``correction=int(b)``; ``correction=None`` is 1."""
+    bound = dict(bound)
+    if "unbiased" in bound:
+        bound["correction"] = int(bool(bound.pop("unbiased")))
+    if bound.get("correction", 1) is None:
+        bound["correction"] = 1
+    return bound
+
+
+def _half_to_float(bound: dict) -> dict:
+    """aten._softmax(x, dim, half_to_float=False) is softmax(x, dim, dtype=None)."""
+    bound = dict(bound)
+    if bound.pop("half_to_float", False):
+        raise NotRepresentable("_softmax with half_to_float=True")
+    return bound
+
+
+def _embedding(bound: dict) -> dict:
+    """F.embedding: ``padding_idx=None`` is -1; ``max_norm`` (mutates the weight) is not representable."""
+    bound = dict(bound)
+    if bound.pop("max_norm", None) is not None:
+        raise NotRepresentable("embedding with max_norm renormalizes the weight in place")
+    bound.pop("norm_type", None)
+    if bound.get("padding_idx", -1) is None:
+        bound["padding_idx"] = -1
+    return bound
+
+
+def _is_tensorish(value) -> bool:
+    """True for FX nodes and tensors (operands that are not literal dims)."""
+    return isinstance(value, (torch.fx.Node, torch.Tensor))
+
+
+def _max_chooser(name: str):
+    """torch.max/min: full reduction, ``.dim`` reduction, or elementwise maximum/minimum."""
+    elementwise = {"max": "maximum", "min": "minimum"}[name]
+
+    def choose(args, kwargs):
+        if "other" in kwargs or (len(args) > 1 and _is_tensorish(args[1])):
+            return Spelling(elementwise), args, kwargs
+        if "dim" in kwargs or len(args) > 1:
+            return Spelling(name + ".dim"), args, kwargs
+        return Spelling(name), args, kwargs
+    choose.__name__ = f"choose_{name}"
+    return choose
+
+
+def _print_chooser(args, kwargs):
+    """print(*args, **kwargs): all arguments packed into one operand."""
+    packed = (tuple(args), tuple((k, kwargs[k]) for k in sorted(kwargs)))
+    return Spelling("print"), (packed,), {}
+
+
+def _special_functions() -> list:
+    """Spellings that differ from the canonical order or name (one line each)."""
+    var = ("self", "dim", "unbiased", "keepdim")
+    return [
+        (torch.max, _max_chooser("max")), (torch.min, _max_chooser("min")),
+        (torch.var, Spelling("var", positional=var, adapt=_var_correction)),
+        (torch.std, Spelling("std", positional=var, adapt=_var_correction)),
+        (F.softmax, Spelling("softmax", positional=("self", "dim", "_stacklevel", "dtype"), drop=(("_stacklevel", ANY),))),
+        (F.log_softmax, Spelling("log_softmax", positional=("self", "dim", "_stacklevel", "dtype"),
+                                 drop=(("_stacklevel", ANY),))),
+        (F.relu6, Spelling("hardtanh", positional=("self", "inplace"), inplace_flag="inplace",
+                           fixed=(("min_val", 0.0), ("max_val", 6.0)))),
+        (F.dropout, Spelling("dropout", positional=("input", "p", "train", "inplace"), aliases=(("training", "train"),),
+                             inplace_flag="inplace")),
+        (F.batch_norm, Spelling("batch_norm", positional=("input", "running_mean", "running_var", "weight", "bias",
+                                                          "training", "momentum", "eps"))),
+        (F.embedding, Spelling("embedding", positional=("indices", "weight", "padding_idx", "max_norm", "norm_type",
+                                                        "scale_grad_by_freq", "sparse"),
+                               aliases=(("input", "indices"),), adapt=_embedding)),
+        (torch.embedding, Spelling("embedding", aliases=(("input", "indices"),))),
+        (torch.split, Spelling("split", aliases=(("tensor", "self"), ("split_size_or_sections", "split_size")))),
+        (torch.gather, Spelling("gather", drop=(("sparse_grad", False),))),
+        (builtins.print, _print_chooser), (torch._assert, Spelling("_assert")),
+        (operator.setitem, Spelling("setitem")),
+    ]
+
+
+_DROP_NORM = (("cudnn_enabled", ANY), ("cudnn_enable", ANY))
+
+
+def _torch_namespace_spelling(name: str) -> Spelling:
+    """The spelling of ``torch.<name>`` / ``F.<name>``: canonical order plus common extras."""
+    adapt = _pool_stride if "pool" in name and "adaptive" not in name else None
+    drop = _DROP_NORM if name.endswith("_norm") else ()
+    if name.startswith("max_pool"):
+        drop = (("return_indices", False),)
+    return Spelling(name, varargs=VARARGS.get(name), inplace_flag="inplace", adapt=adapt, drop=drop)
+
+
+def _namespace_functions() -> list:
+    """``torch.<op>`` and ``torch.nn.functional.<op>`` for every canonical name they define."""
+    out, seen = [], set()
+    for d in default_opdefs():
+        if d.impure and d.name not in ("rand", "randn", "rand_like", "randn_like", "bernoulli"):
+            continue
+        for ns in (torch, F, torch.special):
+            fn = getattr(ns, d.name, None)
+            if callable(fn) and id(fn) not in seen and not isinstance(fn, type):
+                seen.add(id(fn))
+                out.append((fn, _torch_namespace_spelling(d.name)))
+    return out
+
+
+def function_spellings() -> tuple:
+    """All ``(function object, Spelling | chooser)`` pairs for call_function targets, special ones first.
+
+    >>> sp = dict(function_spellings())
+    >>> sp[torch.add].op, sp[F.relu].op, sp[operator.iadd].op, sp[F.relu6].fixed
+    ('add', 'relu', 'add_', (('min_val', 0.0), ('max_val', 6.0)))
+
+    See Also
+    --------
+    method_spellings, aten_spellings
+    """
+    out = _special_functions()
+    out += [(getattr(operator, a), Spelling(c, positional=("self", "exponent" if c.startswith("pow") else "other")))
+            for a, c in _OPERATOR]
+    out += [(getattr(operator, a), Spelling(c, positional=("self", "index") if c == "getitem" else ("self",)))
+            for a, c in _UNARY_OPERATOR]
+    known = {id(f) for f, _ in out}
+    out += [(f, s) for f, s in _namespace_functions() if id(f) not in known]
+    return tuple(out)
+
+
+def method_spellings() -> tuple:
+    """All ``(method name, Spelling | chooser)`` pairs for call_method targets.
+
+    >>> sp = dict(method_spellings())
+    >>> sp['permute'].varargs, sp['relu_'].op, sp['add'].op
+    ('dims', 'relu_', 'add')
+
+    See Also
+    --------
+    function_spellings
+    """
+    special = {"max": _max_chooser("max"), "min": _max_chooser("min"),
+               "var": Spelling("var", positional=("self", "dim", "unbiased", "keepdim"), adapt=_var_correction),
+               "std": Spelling("std", positional=("self", "dim", "unbiased", "keepdim"), adapt=_var_correction),
+               "split": Spelling("split", aliases=(("split_size_or_sections", "split_size"),))}
+    out = []
+    for d in default_opdefs():
+        if d.name in special:
+            out.append((d.name, special.pop(d.name)))
+        elif "." not in d.name and hasattr(torch.Tensor, d.name) and d.name not in ("print",):
+            out.append((d.name, Spelling(d.name, varargs=VARARGS.get(d.name))))
+    return tuple(out)
+
+
+_ATEN_OVERLOADS = (
+    ("max", "dim", "max.dim"), ("min", "dim", "min.dim"), ("max", "other", "maximum"), ("min", "other", "minimum"),
+    ("sym_size", "int", "size"),
+)
+_ATEN_ALIASES = (
+    ("_softmax", Spelling("softmax", schema_names=True, adapt=_half_to_float)),
+    ("_log_softmax", Spelling("log_softmax", schema_names=True, adapt=_half_to_float)),
+    ("split_with_sizes", Spelling("split", schema_names=True, aliases=(("split_sizes", "split_size"),))),
+    ("_adaptive_avg_pool2d", Spelling("adaptive_avg_pool2d", schema_names=True)),
+    ("true_divide", Spelling("div", schema_names=True)),
+)
+
+
+def _aten_spelling(name: str) -> Spelling:
+    """The spelling of an aten packet: bind by the overload's own schema names."""
+    drop = {"elu": (("scale", 1), ("input_scale", 1)), "expand": (("implicit", False),),
+            "gather": (("sparse_grad", False),)}.get(name, ())
+    drop = drop + _DROP_NORM if name.endswith("_norm") else drop
+    adapt = _var_correction if name in ("var", "std") else (_pool_stride if "pool" in name else None)
+    return Spelling(name, schema_names=True, drop=drop, adapt=adapt)
+
+
+def aten_spellings() -> tuple:
+    """All ``(aten OpOverloadPacket | OpOverload, Spelling)`` pairs; overload entries take precedence.
+
+    >>> sp = dict(aten_spellings())
+    >>> sp[torch.ops.aten.add].op, sp[torch.ops.aten.max.dim].op, sp[torch.ops.aten._softmax].op
+    ('add', 'max.dim', 'softmax')
+
+    See Also
+    --------
+    function_spellings
+    """
+    out = [(getattr(getattr(torch.ops.aten, p), o), Spelling(c, schema_names=True)) for p, o, c in _ATEN_OVERLOADS]
+    out += [(getattr(torch.ops.aten, a), s) for a, s in _ATEN_ALIASES]
+    for d in default_opdefs():
+        base = d.name.split(".")[0]
+        if "." in d.name or not hasattr(torch.ops.aten, base) or base in ("print", "setitem", "getitem"):
+            continue
+        out.append((getattr(torch.ops.aten, base), _aten_spelling(d.name)))
+    return tuple(out)
+
