@@ -13,15 +13,25 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Callable
 
-from .dispatch import dispatcher, on
+from .dispatch import MethodTable
 from .errors import CyclicSubstitutionError
-from .structure import ATOMS, children, rebuild, walk
+from .structure import ATOMS, REBUILD, children, walk
 from .term import arguments, isterm, operator
 from .variable import Var, _in_context, context_variables, var  # noqa: F401  (var: doctests)
 
 __all__ = ["unify", "reify", "register_unify", "walk", "occurs"]
 
-_step = dispatcher("unify_step")
+METHODS = MethodTable("unify_step")
+
+
+def _method(*types):
+    """Decorator: register a unify step method for ``types`` in ``METHODS``."""
+
+    def decorate(fn):
+        METHODS.add(types, fn)
+        return fn
+
+    return decorate
 
 
 class _Custom:
@@ -41,26 +51,26 @@ def _equal(u, v) -> bool:
         return False
 
 
-@on(_step, object, object)
+@_method(object, object)
 def _unify_terms_or_equal(u, v):
     if isterm(u) and isterm(v):
         return (operator(u), *arguments(u)), (operator(v), *arguments(v))
     return _equal(u, v)
 
 
-@on(_step, (tuple, list), (tuple, list))
+@_method((tuple, list), (tuple, list))
 def _unify_sequences(u, v):
     return (u, v) if len(u) == len(v) else False
 
 
-@on(_step, Mapping, Mapping)
+@_method(Mapping, Mapping)
 def _unify_mappings(u, v):
     if len(u) != len(v) or any(k not in v for k in u):
         return False
     return tuple(u.values()), tuple(v[k] for k in u)
 
 
-@on(_step, slice, slice)
+@_method(slice, slice)
 def _unify_slices(u, v):
     return (u.start, u.stop, u.step), (v.start, v.stop, v.step)
 
@@ -86,9 +96,9 @@ def register_unify(type_u: type, type_v: type) -> Callable:
     """
 
     def decorate(fn):
-        _step.add((type_u, type_v), lambda u, v: _Custom(fn))
+        METHODS.add((type_u, type_v), lambda u, v: _Custom(fn))
         if type_u is not type_v:
-            _step.add((type_v, type_u), lambda v, u: _Custom(lambda v_, u_, s: fn(u_, v_, s)))
+            METHODS.add((type_v, type_u), lambda v, u: _Custom(lambda v_, u_, s: fn(u_, v_, s)))
         return fn
 
     return decorate
@@ -147,12 +157,15 @@ def _solve(stack: list, s: dict) -> dict | bool:
         a, b = stack.pop()
         if a is b:
             continue
-        if _is_var(a, glv):
+        ta, tb = type(a), type(b)
+        if ta in ATOMS and tb in ATOMS and not glv:
+            if a == b:
+                continue
+            return False
+        if isinstance(a, Var) or (glv and _in_context(a, glv)):
             a = walk(a, s)
-        if _is_var(b, glv):
+        if isinstance(b, Var) or (glv and _in_context(b, glv)):
             b = walk(b, s)
-        if a is b:
-            continue
         ok = _unify_pair(a, b, s, glv, stack)
         if ok is False:
             return False
@@ -163,6 +176,8 @@ def _solve(stack: list, s: dict) -> dict | bool:
 
 def _unify_pair(a, b, s: dict, glv, stack: list):
     """One step on walked values: bind, compare, or push children; True, False or a new substitution."""
+    if a is b:
+        return True
     if _is_var(a, glv):
         if _is_var(b, glv) and a == b:
             return True
@@ -171,7 +186,7 @@ def _unify_pair(a, b, s: dict, glv, stack: list):
         return _bind(b, a, s)
     if type(a) in ATOMS and type(b) in ATOMS:
         return a == b
-    r = _step(a, b)
+    r = METHODS.lookup(type(a), type(b))(a, b)
     if r is True or r is False:
         return r
     if type(r) is _Custom:
@@ -209,6 +224,9 @@ def reify(e: Any, s: Mapping) -> Any:
     return _Reifier(s).run(e)
 
 
+_EXPAND, _BUILD, _FINISH = "expand", "build", "finish"
+
+
 class _Reifier:
     """One iterative post-order reification; each variable's value is reified once (memo)."""
 
@@ -217,34 +235,37 @@ class _Reifier:
 
     def run(self, e):
         out: list = []
-        todo: list = [(0, e)]
+        todo: list = [(_EXPAND, e)]
+        atoms = ATOMS if not self.glv else ()
         while todo:
             kind, item = todo.pop()
-            if kind == 0:
-                self.expand(item, todo, out)
-            elif kind == 1:
-                node, n = item
-                kids = tuple(out[len(out) - n:])
-                del out[len(out) - n:]
-                out.append(rebuild(node, kids))
+            if kind is _EXPAND:
+                if type(item) in atoms:
+                    out.append(item)
+                else:
+                    self.expand(item, todo, out)
+            elif kind is _BUILD:
+                node, kids = item
+                n = len(kids)
+                new = out[-n:]
+                del out[-n:]
+                same = all(x is y for x, y in zip(new, kids))
+                out.append(node if same else REBUILD.lookup(type(node))(node, tuple(new)))
             else:
                 self.memo[item] = out[-1]
                 self.active.discard(item)
         return out[0]
 
     def expand(self, e, todo: list, out: list) -> None:
-        if type(e) in ATOMS and not self.glv:
-            out.append(e)
-        elif _is_var(e, self.glv):
+        if _is_var(e, self.glv):
             self.expand_var(e, todo, out)
-        else:
-            kids = children(e)
-            if not kids:
-                out.append(e)
-                return
-            todo.append((1, (e, len(kids))))
-            todo.extend((0, k) for k in reversed(kids))
-
+            return
+        kids = children(e)
+        if not kids:
+            out.append(e)
+            return
+        todo.append((_BUILD, (e, kids)))
+        todo.extend([(_EXPAND, k) for k in reversed(kids)])
     def expand_var(self, v, todo: list, out: list) -> None:
         if v in self.memo:
             out.append(self.memo[v])
@@ -257,6 +278,6 @@ class _Reifier:
             )
         else:
             self.active.add(v)
-            todo.append((2, v))
-            todo.append((0, self.s[v]))
+            todo.append((_FINISH, v))
+            todo.append((_EXPAND, self.s[v]))
 

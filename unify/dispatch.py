@@ -10,7 +10,7 @@ from functools import partial
 
 from multipledispatch import Dispatcher, dispatch as _dispatch
 
-__all__ = ["NAMESPACE", "dispatch", "dispatcher", "on"]
+__all__ = ["NAMESPACE", "dispatch", "dispatcher", "on", "MethodTable"]
 
 NAMESPACE: dict[str, Dispatcher] = {}
 
@@ -61,3 +61,40 @@ def on(d: Dispatcher, *types):
         return fn
 
     return decorate
+
+
+class MethodTable:
+    """A private dispatcher with memoized lookups by argument types; ``add`` clears the memo.
+
+    >>> table = MethodTable('_demo_table')
+    >>> table.add((int,), lambda x: 'int')
+    >>> table.add((object,), lambda x: 'other')
+    >>> table.lookup(bool)(True), table.lookup(str)('s')
+    ('int', 'other')
+
+    See Also:
+        dispatcher
+    """
+
+    def __init__(self, name: str) -> None:
+        self.dispatcher = dispatcher(name)
+        self.memo: dict = {}
+
+    def add(self, types: tuple, fn) -> None:
+        """Register ``fn`` for ``types`` (tuples of types in a position mean a union)."""
+        self.dispatcher.add(types, fn)
+        self.memo.clear()
+
+    def lookup(self, *types: type):
+        """The method for these argument types (raises multipledispatch's NotImplementedError if none)."""
+        try:
+            return self.memo[types]
+        except KeyError:
+            fn = self.dispatcher.dispatch(*types)
+            if fn is None:
+                raise NotImplementedError(f"{self.dispatcher.name}: no method for {types}") from None
+            self.memo[types] = fn
+            return fn
+
+    def __call__(self, *args):
+        return self.lookup(*map(type, args))(*args)

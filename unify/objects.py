@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from .core import _step, reify, unify
-from .dispatch import on
-from .structure import _children, _rebuild
+from .core import METHODS, reify, unify
+from .structure import CHILDREN, REBUILD
 from .variable import var  # noqa: F401  (doctests)
 
 __all__ = ["unifiable", "unify_object", "reify_object", "attribute_names"]
@@ -74,9 +73,9 @@ def unifiable(cls: type) -> type:
     See Also:
         unify_object, reify_object
     """
-    _step.add((cls, cls), _step_objects)
-    _children.add((cls,), _values)
-    _rebuild.add((cls, tuple), _rebuild_object)
+    METHODS.add((cls, cls), _step_objects)
+    CHILDREN.add((cls,), _values)
+    REBUILD.add((cls,), _rebuild_object)
     return cls
 
 

@@ -11,46 +11,54 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Iterator
 
-from .dispatch import dispatcher, on
+from .dispatch import MethodTable
 from .term import arguments, operator, rebuildable
 from .variable import context_variables, isvar, _in_context, Var
 
-__all__ = ["ATOMS", "children", "rebuild", "walk", "iter_nodes", "variables_of"]
+__all__ = ["ATOMS", "CHILDREN", "REBUILD", "children", "rebuild", "walk", "iter_nodes", "variables_of"]
 
 #: Types whose values are always leaves (fast path before dispatch).
 ATOMS = frozenset({int, float, complex, str, bytes, bool, type(None)})
 
-_children = dispatcher("children")
-_rebuild = dispatcher("rebuild")
+CHILDREN = MethodTable("children")
+REBUILD = MethodTable("rebuild")
 
 
-@on(_children, object)
+def _on(table, *types):
+    def decorate(fn):
+        table.add(types, fn)
+        return fn
+
+    return decorate
+
+
+@_on(CHILDREN, object)
 def _children_object(e):
     make = rebuildable(e)
     return None if make is None else (operator(e), *arguments(e))
 
 
-@on(_children, (tuple, list))
+@_on(CHILDREN, (tuple, list))
 def _children_sequence(e):
     return e
 
 
-@on(_children, Mapping)
+@_on(CHILDREN, Mapping)
 def _children_mapping(e):
     return tuple(e.values())
 
 
-@on(_children, slice)
+@_on(CHILDREN, slice)
 def _children_slice(e):
     return (e.start, e.stop, e.step)
 
 
-@on(_rebuild, object, tuple)
+@_on(REBUILD, object)
 def _rebuild_object(e, kids):
     return rebuildable(e)(kids[0], kids[1:])
 
 
-@on(_rebuild, tuple, tuple)
+@_on(REBUILD, tuple)
 def _rebuild_tuple(e, kids):
     if type(e) is tuple:
         return kids
@@ -58,12 +66,12 @@ def _rebuild_tuple(e, kids):
     return make(kids) if make is not None else type(e)(kids)
 
 
-@on(_rebuild, list, tuple)
+@_on(REBUILD, list)
 def _rebuild_list(e, kids):
     return type(e)(kids) if type(e) is not list else list(kids)
 
 
-@on(_rebuild, Mapping, tuple)
+@_on(REBUILD, Mapping)
 def _rebuild_mapping(e, kids):
     items = zip(e.keys(), kids)
     try:
@@ -72,7 +80,7 @@ def _rebuild_mapping(e, kids):
         return dict(zip(e.keys(), kids))
 
 
-@on(_rebuild, slice, tuple)
+@_on(REBUILD, slice)
 def _rebuild_slice(e, kids):
     return slice(*kids)
 
@@ -88,7 +96,7 @@ def children(e: Any) -> tuple | list | None:
     """
     if type(e) in ATOMS:
         return None
-    return _children(e)
+    return CHILDREN.lookup(type(e))(e)
 
 
 def rebuild(e: Any, kids: tuple) -> Any:
@@ -103,7 +111,7 @@ def rebuild(e: Any, kids: tuple) -> Any:
     old = children(e)
     if old is not None and len(old) == len(kids) and all(a is b for a, b in zip(old, kids)):
         return e
-    return _rebuild(e, tuple(kids))
+    return REBUILD.lookup(type(e))(e, tuple(kids))
 
 
 def walk(x: Any, s: Mapping) -> Any:
