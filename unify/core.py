@@ -138,6 +138,9 @@ def _is_var(x, glv) -> bool:
 def unify(u: Any, v: Any, s: Mapping | None = None) -> dict | bool:
     """The most general substitution making ``u`` and ``v`` equal (extending ``s``), or ``False``.
 
+    The result is a new, idempotent substitution: no bound variable occurs in a
+    value (``reify(reify(t, s), s) == reify(t, s)``).
+
     >>> x, y = var('x'), var('y')
     >>> unify(('add', x, 1), ('add', 2, y))
     {~x: 2, ~y: 1}
@@ -147,7 +150,16 @@ def unify(u: Any, v: Any, s: Mapping | None = None) -> dict | bool:
     See Also:
         reify, register_unify, unify.term.register_term
     """
-    return _solve([(u, v)], {} if s is None else dict(s))
+    out = _solve([(u, v)], {} if s is None else dict(s))
+    return out if out is False else _idempotent(out)
+
+
+def _idempotent(s: dict) -> dict:
+    """``s`` with every value fully reified, so no bound variable appears in any value."""
+    if not context_variables() and all(type(value) in ATOMS for value in s.values()):
+        return s
+    reifier = _Reifier(s)
+    return {k: reifier.run(value) for k, value in s.items()}
 
 
 def _solve(stack: list, s: dict) -> dict | bool:
