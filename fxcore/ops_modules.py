@@ -104,7 +104,11 @@ def _avg_pool(m, q):
 
 
 def _avg_pool1d(m, q):
-    return {k: v for k, v in _avg_pool(m, q).items() if k != "divisor_override"} | {"divisor_override": None}
+    return {k: v for k, v in _avg_pool(m, q).items() if k != "divisor_override"}
+
+
+def _prelu(m, q):
+    return {"weight": Attr(f"{q}.weight")}
 
 
 def _attrs(*names, **renamed):
@@ -140,7 +144,7 @@ def _activations() -> list:
 
 def _layers() -> list:
     """Layers with parameters, pools, shape modules: (type, op, extractor)."""
-    out = [(nn.Linear, "linear", _linear), (nn.Embedding, "embedding", _embedding),
+    out = [(nn.Linear, "linear", _linear), (nn.PReLU, "prelu", _prelu), (nn.Embedding, "embedding", _embedding),
            (nn.LayerNorm, "layer_norm", _layer_norm), (nn.GroupNorm, "group_norm", _group_norm),
            (nn.Flatten, "flatten", _attrs("start_dim", "end_dim")),
            (nn.Unflatten, "unflatten", _attrs("dim", sizes="unflattened_size"))]
@@ -172,6 +176,6 @@ def module_spellings() -> tuple:
     out = [ModuleSpelling(t, op, ("self",), fn, inplace_flag="inplace") for t, op, fn in _activations()]
     for t, op, fn in _layers():
         first = _FIRST_PARAM.get(op, "input" if op.startswith("conv") else "self")
-        out.append(ModuleSpelling(t, op, (first,), fn))
+        out.append(ModuleSpelling(t, op, (first,), fn, inplace_flag="inplace" if op == "dropout" else None))
     out.append(ModuleSpelling(nn.Identity, "identity", ("self",), _no_hparams))
     return tuple(out)

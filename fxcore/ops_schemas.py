@@ -45,12 +45,11 @@ _RANDOM = (
     "randn(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None)",
     "rand_like(Tensor self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None)",
     "randn_like(Tensor self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None)",
-    "randint(SymInt low, SymInt high, SymInt[] size, *, ScalarType? dtype=None, Device? device=None)",
-    "bernoulli(Tensor self, float? p=None, *, Generator? generator=None)",
-    "multinomial(Tensor self, int num_samples, bool replacement=False, *, Generator? generator=None)",
-    "normal(Tensor mean, Tensor std, *, Generator? generator=None)",
-    "randperm(SymInt n, *, ScalarType? dtype=None, Device? device=None)",
+    "bernoulli(Tensor self, *, Generator? generator=None)",
+    "bernoulli.p(Tensor self, float p, *, Generator? generator=None)",
+    "bernoulli_(Tensor self, Any p=0.5, *, Generator? generator=None)",
 )
+"""Random ops (impure). Other random ops stay unknown; `fxcore.ops.is_impure` defers to torch for them."""
 
 _EFFECTS = (
     "print(Any args)", "setitem(Any self, Any index, Any value)", "_assert(Any condition, Any message)",
@@ -63,7 +62,7 @@ _POOL = (
     "max_pool{n}d(Tensor self, int[{n}] kernel_size, int[{n}] stride=(), int[{n}] padding=0, "
     "int[{n}] dilation=1, bool ceil_mode=False)",
     "avg_pool{n}d(Tensor self, int[{n}] kernel_size, int[{n}] stride=(), int[{n}] padding=0, "
-    "bool ceil_mode=False, bool count_include_pad=True, int? divisor_override=None)",
+    "bool ceil_mode=False, bool count_include_pad=True{divisor})",
     "adaptive_avg_pool{n}d(Tensor self, SymInt[{n}] output_size)",
     "conv{n}d(Tensor input, Tensor weight, Tensor? bias=None, int[{n}] stride=1, Any padding=0, "
     "int[{n}] dilation=1, int groups=1)",
@@ -153,7 +152,7 @@ INPLACE = (
     "add", "sub", "mul", "div", "neg", "exp", "log", "sqrt", "rsqrt", "abs", "pow", "clamp", "clamp_min",
     "clamp_max", "masked_fill", "relu", "sigmoid", "tanh", "silu", "gelu", "leaky_relu", "elu", "celu",
     "hardtanh", "hardswish", "hardsigmoid", "mish", "selu", "floor", "ceil", "round", "reciprocal", "sin",
-    "cos", "unsqueeze", "squeeze", "transpose", "t", "fill", "zero", "bernoulli", "eq", "ne", "lt", "le",
+    "cos", "unsqueeze", "squeeze", "transpose", "t", "fill", "zero", "eq", "ne", "lt", "le",
     "gt", "ge", "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor", "floor_divide", "remainder",
     "addmm", "addcmul", "addcdiv", "lerp", "dropout",
 )
@@ -172,7 +171,8 @@ def _functional() -> list:
     defs += _binary()
     defs += [opdef(f"{n}(Tensor self)") for n in UNARY]
     defs += [opdef(s) for s in _OTHER]
-    defs += [opdef(s.format(n=n)) for s in _POOL for n in (1, 2, 3)]
+    divisor = {1: "", 2: ", int? divisor_override=None", 3: ", int? divisor_override=None"}
+    defs += [opdef(s.format(n=n, divisor=divisor[n])) for s in _POOL for n in (1, 2, 3)]
     defs += [opdef("dropout(Tensor input, float p=0.5, bool train=True)", impure_if=("train",)),
              opdef("fill(Tensor self, Tensor value)"), opdef("zero(Tensor self)")]
     defs += [opdef(s, impure=True) for s in _RANDOM]

@@ -22,6 +22,7 @@ import torch
 import torch.fx
 import torch.nn.functional as F
 
+from fxcore.ops_emit import identity
 from fxcore.ops_model import ANY, NotRepresentable, Spelling
 from fxcore.ops_schemas import default_opdefs
 
@@ -98,6 +99,23 @@ def _max_chooser(name: str):
     return choose
 
 
+def _bernoulli_chooser(args, kwargs):
+    """torch.bernoulli(x) samples with probabilities x; torch.bernoulli(x, p) with the constant p."""
+    if "p" in kwargs or len(args) > 1:
+        return Spelling("bernoulli.p"), args, kwargs
+    return Spelling("bernoulli"), args, kwargs
+
+
+def _convolution_chooser(args, kwargs):
+    """aten.convolution: ``conv{n}d`` or ``conv_transpose{n}d`` by ``transposed`` and the stride length."""
+    names = ("input", "weight", "bias", "stride", "padding", "dilation", "transposed", "output_padding", "groups")
+    bound = {**dict(zip(names, args)), **kwargs}
+    n = len(bound.get("stride", ()))
+    if bound.get("transposed"):
+        return Spelling(f"conv_transpose{n}d", schema_names=True, drop=(("transposed", ANY),)), args, kwargs
+    return Spelling(f"conv{n}d", schema_names=True, drop=(("transposed", ANY), ("output_padding", ANY))), args, kwargs
+
+
 def _print_chooser(args, kwargs):
     """print(*args, **kwargs): all arguments packed into one operand."""
     packed = (tuple(args), tuple((k, kwargs[k]) for k in sorted(kwargs)))
@@ -108,7 +126,7 @@ def _special_functions() -> list:
     """Spellings that differ from the canonical order or name (one line each)."""
     var = ("self", "dim", "unbiased", "keepdim")
     return [
-        (torch.max, _max_chooser("max")), (torch.min, _max_chooser("min")),
+        (torch.max, _max_chooser("max")), (torch.min, _max_chooser("min")), (torch.bernoulli, _bernoulli_chooser),
         (torch.var, Spelling("var", positional=var, adapt=_var_correction)),
         (torch.std, Spelling("std", positional=var, adapt=_var_correction)),
         (F.softmax, Spelling("softmax", positional=("self", "dim", "_stacklevel", "dtype"), drop=(("_stacklevel", ANY),))),
@@ -147,8 +165,6 @@ def _namespace_functions() -> list:
     """``torch.<op>`` and ``torch.nn.functional.<op>`` for every canonical name they define."""
     out, seen = [], set()
     for d in default_opdefs():
-        if d.impure and d.name not in ("rand", "randn", "rand_like", "randn_like", "bernoulli"):
-            continue
         for ns in (torch, F, torch.special):
             fn = getattr(ns, d.name, None)
             if callable(fn) and id(fn) not in seen and not isinstance(fn, type):
@@ -163,6 +179,8 @@ def function_spellings() -> tuple:
     >>> sp = dict(function_spellings())
     >>> sp[torch.add].op, sp[F.relu].op, sp[operator.iadd].op, sp[F.relu6].fixed
     ('add', 'relu', 'add_', (('min_val', 0.0), ('max_val', 6.0)))
+    >>> sp[torch.Tensor.add_].op  # methods called as functions: torch.Tensor.add_(x, y)
+    'add_'
 
     See Also
     --------
@@ -173,8 +191,11 @@ def function_spellings() -> tuple:
             for a, c in _OPERATOR]
     out += [(getattr(operator, a), Spelling(c, positional=("self", "index") if c == "getitem" else ("self",)))
             for a, c in _UNARY_OPERATOR]
+    out.append((identity, Spelling("identity")))
     known = {id(f) for f, _ in out}
     out += [(f, s) for f, s in _namespace_functions() if id(f) not in known]
+    known = {id(f) for f, _ in out}
+    out += [(getattr(torch.Tensor, n), s) for n, s in method_spellings() if id(getattr(torch.Tensor, n)) not in known]
     return tuple(out)
 
 
@@ -189,7 +210,7 @@ def method_spellings() -> tuple:
     --------
     function_spellings
     """
-    special = {"max": _max_chooser("max"), "min": _max_chooser("min"),
+    special = {"max": _max_chooser("max"), "min": _max_chooser("min"), "bernoulli": _bernoulli_chooser,
                "var": Spelling("var", positional=("self", "dim", "unbiased", "keepdim"), adapt=_var_correction),
                "std": Spelling("std", positional=("self", "dim", "unbiased", "keepdim"), adapt=_var_correction),
                "split": Spelling("split", aliases=(("split_size_or_sections", "split_size"),))}
@@ -204,7 +225,7 @@ def method_spellings() -> tuple:
 
 _ATEN_OVERLOADS = (
     ("max", "dim", "max.dim"), ("min", "dim", "min.dim"), ("max", "other", "maximum"), ("min", "other", "minimum"),
-    ("sym_size", "int", "size"),
+    ("sym_size", "int", "size"), ("bernoulli", "p", "bernoulli.p"),
 )
 _ATEN_ALIASES = (
     ("_softmax", Spelling("softmax", schema_names=True, adapt=_half_to_float)),
@@ -237,6 +258,7 @@ def aten_spellings() -> tuple:
     """
     out = [(getattr(getattr(torch.ops.aten, p), o), Spelling(c, schema_names=True)) for p, o, c in _ATEN_OVERLOADS]
     out += [(getattr(torch.ops.aten, a), s) for a, s in _ATEN_ALIASES]
+    out.append((torch.ops.aten.convolution, _convolution_chooser))
     for d in default_opdefs():
         base = d.name.split(".")[0]
         if "." in d.name or not hasattr(torch.ops.aten, base) or base in ("print", "setitem", "getitem"):
