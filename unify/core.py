@@ -281,7 +281,7 @@ class _Reifier:
     def expand_var(self, v, todo: list, out: list) -> None:
         if v in self.memo:
             out.append(self.memo[v])
-        elif v not in self.s:
+        elif v not in self.s or self.s[v] == v:  # unbound, or bound to itself
             out.append(v)
         elif v in self.active:
             raise CyclicSubstitutionError(
