@@ -1,18 +1,27 @@
 """Gradual tensor types for FX graphs: values, relations, a type checker and symbolic refinement.
 
-Users of ``torch.fx.experimental.graph_gradual_typechecker`` / ``torch.fx.tensor_type`` switch by
-changing the import.
+Users of ``torch.fx.experimental.graph_gradual_typechecker``, ``unify_refinements`` and
+``torch.fx.tensor_type`` switch by changing the import. Types are stored in ``node.type`` (torch's
+convention) and in ``node.meta['type']``.
 
->>> from fxcore.types import TensorType, Dyn, is_consistent
+>>> import torch
+>>> from fxcore.types import TensorType, Dyn, GraphTypeChecker, is_consistent
 >>> is_consistent(TensorType((Dyn, 3)), TensorType((2, 3)))
 True
+>>> gm = torch.fx.symbolic_trace(torch.nn.Linear(3, 5))
+>>> GraphTypeChecker({'input': TensorType((2, 3))}, gm).type_check().tensor_types()['linear']
+TensorType((2, 5), torch.float32)
 
 See Also
 --------
-fxcore.types.tensor_types, fxcore.types.meta
+fxcore.types.tensor_types, fxcore.types.checker, fxcore.types.refine, fxcore.types.rules_core
 """
+from .checker import GraphTypeChecker, TypeCheckResult
 from .errors import GradualTypeError, MissingTypeRuleError
 from .meta import TensorFacts, meta_type, node_tensor_facts, type_from_value
+from .refine import Refine, infer_symbolic_types
+from .rules_core import RuleContext, TypeRules
+from .rules_default import default_rules
 from .tensor_types import (
     Dyn, ScalarType, TensorType, as_type, broadcast_shape, broadcast_types, is_consistent, is_more_precise, meet,
 )
@@ -20,5 +29,7 @@ from .tensor_types import (
 __all__ = [
     "TensorType", "Dyn", "ScalarType", "as_type", "is_consistent", "is_more_precise", "meet",
     "broadcast_types", "broadcast_shape", "GradualTypeError", "MissingTypeRuleError",
+    "GraphTypeChecker", "TypeCheckResult", "Refine", "infer_symbolic_types",
+    "TypeRules", "RuleContext", "default_rules",
     "TensorFacts", "node_tensor_facts", "meta_type", "type_from_value",
 ]

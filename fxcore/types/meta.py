@@ -86,9 +86,9 @@ def type_from_value(val: Any) -> Any:
 
 
 def _tensor_meta_type(tm: Any) -> Any:
-    if isinstance(tm, (tuple, list)):
-        return tuple(_tensor_meta_type(t) for t in tm)
     shape, dtype = getattr(tm, "shape", None), getattr(tm, "dtype", None)
+    if shape is None and isinstance(tm, (tuple, list)):
+        return tuple(_tensor_meta_type(t) for t in tm)
     if shape is None:
         return Dyn
     return TensorType(tuple(_scalar_dim(d) for d in shape), dtype)

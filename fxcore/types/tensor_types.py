@@ -175,6 +175,8 @@ def as_type(obj: Any) -> Any:
         return TensorType(tuple(obj.dims))
     if obj in (int, float, bool):
         return ScalarType(obj)
+    if obj is type(None):
+        return obj  # the type of None (a node that returns nothing)
     if isinstance(obj, tuple):
         return tuple(as_type(o) for o in obj)
     return Dyn

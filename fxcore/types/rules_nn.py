@@ -1,0 +1,298 @@
+"""Inference rules for the neural-network ops: matmul family, linear, convolutions, norms, pools, attention.
+
+Each rule checks the sizes that must agree (``in_features``, channels,
+normalized shape, ...) with :meth:`RuleContext.equal`, so a mismatch is a
+:class:`GradualTypeError` and, with dimension variables, a constraint.
+
+>>> sorted(k for k in nn_rules() if isinstance(k, str))[:3]
+['adaptive_avg_pool1d', 'adaptive_avg_pool2d', 'adaptive_avg_pool3d']
+
+See Also
+--------
+fxcore.types.rules_default.default_rules
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import torch
+
+from .rules_core import RuleContext
+from .rules_elementwise import broadcast_operands
+from .rules_shape import _tensor_rule
+from .tensor_types import Dyn, TensorType
+
+__all__ = ["nn_rules", "conv_out_dim", "matmul_type"]
+
+
+def _tuple(v: Any, n: int) -> tuple:
+    v = tuple(v) if isinstance(v, (tuple, list)) else (v,)
+    return v * n if len(v) == 1 else v
+
+
+def matmul_type(ctx: RuleContext, a: Any, b: Any) -> Any:
+    """The type of ``a @ b`` (torch.matmul semantics: vectors, matrices, broadcast batches)."""
+    if not (isinstance(a, TensorType) and isinstance(b, TensorType)):
+        return Dyn
+    if a.rank == 0 or b.rank == 0:
+        ctx.fail("matmul operands must have at least one dimension")
+    inner = ctx.equal(a.dims[-1], b.dims[-2] if b.rank > 1 else b.dims[0], "matmul: inner dimensions must match")
+    del inner
+    rows = a.dims[-2:-1] if a.rank > 1 else ()
+    cols = b.dims[-1:] if b.rank > 1 else ()
+    batch_a, batch_b = TensorType(a.dims[:-2]), TensorType(b.dims[:-2])
+    batch = broadcast_operands(ctx, [batch_a, batch_b]) if a.rank > 2 or b.rank > 2 else TensorType(())
+    return TensorType(batch.dims + rows + cols, a.dtype or b.dtype)
+
+
+def _matmul(ctx: RuleContext) -> Any:
+    return matmul_type(ctx, ctx.tensor(0), ctx.tensor(1))
+
+
+def _ranked(ctx: RuleContext, rank: int, *keys) -> None:
+    for k in keys:
+        t = ctx.tensor(k)
+        if isinstance(t, TensorType) and t.rank != rank:
+            ctx.fail(f"operand {k!r} must have rank {rank}, found {t!r}")
+
+
+def _mm(ctx: RuleContext) -> Any:
+    _ranked(ctx, 2, 0, 1)
+    return _matmul(ctx)
+
+
+def _bmm(ctx: RuleContext) -> Any:
+    _ranked(ctx, 3, 0, 1)
+    a, b = ctx.tensor(0), ctx.tensor(1)
+    if isinstance(a, TensorType) and isinstance(b, TensorType):
+        ctx.equal(a.dims[0], b.dims[0], "bmm: batch sizes must match")
+    return _matmul(ctx)
+
+
+def _addmm(first: str, second: str) -> Callable:
+    def rule(ctx: RuleContext) -> Any:
+        out = matmul_type(ctx, ctx.tensor(first), ctx.tensor(second))
+        return broadcast_into(ctx, ctx.tensor("self"), out, "the added tensor")
+
+    return rule
+
+
+def broadcast_into(ctx: RuleContext, src: Any, out: Any, what: str) -> Any:
+    """Check that ``src`` broadcasts to ``out`` (the result shape); returns ``out``."""
+    if isinstance(src, TensorType) and isinstance(out, TensorType):
+        if src.rank > out.rank:
+            ctx.fail(f"{what} {src!r} has more dimensions than the result {out!r}")
+        for d, o in zip(reversed(src.dims), reversed(out.dims)):
+            if ctx.resolve(d) != 1:
+                ctx.equal(d, o, f"{what} must broadcast to the result")
+    return out
+
+
+@_tensor_rule
+def _linear(ctx: RuleContext, x: TensorType) -> Any:
+    w = ctx.tensor("weight")
+    if not isinstance(w, TensorType) or w.rank not in (1, 2):
+        return Dyn if not isinstance(w, TensorType) else ctx.fail(f"linear weight must be 1-D or 2-D, found {w!r}")
+    if x.rank == 0:
+        ctx.fail("linear input must have at least one dimension")
+    ctx.equal(x.dims[-1], w.dims[-1], "linear: input features must equal weight.shape[-1] (in_features)")
+    out = x.with_dims(x.dims[:-1] + w.dims[:-1])
+    return broadcast_into(ctx, ctx.tensor("bias", None), out, "linear bias")
+
+
+def conv_out_dim(ctx: RuleContext, size: Any, k: Any, s: int, p: Any, d: int, transposed: bool = False,
+                 out_pad: int = 0) -> Any:
+    """One spatial output size of a (transposed) convolution or pooling window."""
+    size, k = ctx.resolve(size), ctx.resolve(k)
+    if not (isinstance(size, int) and isinstance(k, int) and isinstance(p, int)):
+        return ctx.fresh()
+    if transposed:
+        return (size - 1) * s - 2 * p + d * (k - 1) + out_pad + 1
+    out = (size + 2 * p - d * (k - 1) - 1) // s + 1
+    if out <= 0:
+        ctx.fail(f"the window (kernel {k}, dilation {d}, padding {p}) is larger than the input size {size}")
+    return out
+
+
+def _padding(ctx: RuleContext, padding: Any, spatial: int, w: TensorType, dilation: tuple) -> tuple:
+    if padding == "valid":
+        return (0,) * spatial
+    if padding == "same":
+        return tuple(Dyn if not isinstance(k, int) else d * (k - 1) // 2 for k, d in zip(w.dims[2:], dilation))
+    return _tuple(padding, spatial)
+
+
+def conv_type(ctx: RuleContext, x: Any, w: Any, stride, padding, dilation, groups, transposed=False,
+              out_pad=0) -> Any:
+    """The type of an N-d (transposed) convolution of ``x`` with weight ``w``."""
+    if not (isinstance(x, TensorType) and isinstance(w, TensorType)):
+        return Dyn
+    spatial = w.rank - 2
+    if x.rank not in (spatial + 1, spatial + 2):
+        ctx.fail(f"conv with a {w.rank}-D weight expects a {spatial + 2}-D (or unbatched) input, found {x!r}")
+    batch = x.dims[:1] if x.rank == spatial + 2 else ()
+    cin = x.dims[len(batch)]
+    stride, dilation = _tuple(stride, spatial), _tuple(dilation, spatial)
+    padding, out_pad = _padding(ctx, padding, spatial, w, dilation), _tuple(out_pad, spatial)
+    if transposed:
+        ctx.equal(cin, w.dims[0], "conv_transpose: input channels must equal weight.shape[0]")
+        cout = _scaled(ctx, w.dims[1], groups)
+    else:
+        ctx.equal(cin, _scaled(ctx, w.dims[1], groups), "conv: input channels must equal weight.shape[1] * groups")
+        cout = w.dims[0]
+    dims = tuple(conv_out_dim(ctx, x.dims[len(batch) + 1 + i], w.dims[2 + i], stride[i], padding[i], dilation[i],
+                              transposed, out_pad[i]) for i in range(spatial))
+    out = TensorType(batch + (cout,) + dims, x.dtype)
+    bias = ctx.tensor("bias", None) if ctx.names and "bias" in ctx.names else None
+    if isinstance(bias, TensorType):
+        ctx.equal(bias.dims[0], cout, "conv bias size must equal the output channels")
+    return out
+
+
+def _scaled(ctx: RuleContext, d: Any, groups: Any) -> Any:
+    d = ctx.resolve(d)
+    return d * groups if isinstance(d, int) and isinstance(groups, int) else (d if groups == 1 else Dyn)
+
+
+def _conv(transposed: bool) -> Callable:
+    def rule(ctx: RuleContext) -> Any:
+        out_pad = ctx.arg("output_padding", 0) if transposed else 0
+        return conv_type(ctx, ctx.tensor("input"), ctx.tensor("weight"), ctx.arg("stride"), ctx.arg("padding"),
+                         ctx.arg("dilation"), ctx.arg("groups"), transposed, out_pad)
+
+    return rule
+
+
+def _aten_convolution(ctx: RuleContext) -> Any:
+    a = ctx.node.args
+    return conv_type(ctx, ctx.type_of(a[0]), ctx.type_of(a[1]), a[3], a[4], a[5], a[8], a[6], a[7])
+
+
+def _norm_channels(ctx: RuleContext, x: TensorType, keys: tuple) -> None:
+    for k in keys:
+        p = ctx.type_of(ctx.arg(k, None)) if ctx.arg(k, None) is not None else None
+        if isinstance(p, TensorType) and x.rank >= 2:
+            ctx.equal(x.dims[1], p.dims[0], f"batch_norm: {k} size must equal the input channels (dim 1)")
+
+
+@_tensor_rule
+def _batch_norm(ctx: RuleContext, x: TensorType) -> Any:
+    if x.rank < 2:
+        ctx.fail(f"batch_norm expects an input of rank >= 2, found {x!r}")
+    _norm_channels(ctx, x, ("weight", "bias", "running_mean", "running_var"))
+    return x
+
+
+def _native_batch_norm(ctx: RuleContext) -> Any:
+    x = ctx.type_of(ctx.node.args[0])
+    if not isinstance(x, TensorType):
+        return Dyn
+    names = ctx.names or ()
+    training = ctx.arg("training", False) if "training" in names else False
+    stats = TensorType((x.dims[1],) if training and x.rank > 1 else (0,), x.dtype)  # eval: empty saved stats
+    return (x, stats, stats)
+
+
+@_tensor_rule
+def _layer_norm(ctx: RuleContext, x: TensorType) -> Any:
+    shape = tuple(ctx.dim(d) for d in ctx.arg("normalized_shape"))
+    if len(shape) > x.rank:
+        ctx.fail(f"layer_norm over {shape} needs an input of rank >= {len(shape)}, found {x!r}")
+    for d, s in zip(x.dims[x.rank - len(shape):], shape):
+        ctx.equal(d, s, "layer_norm: trailing input dimensions must equal normalized_shape")
+    for k in ("weight", "bias"):
+        p = ctx.tensor(k, None)
+        if isinstance(p, TensorType) and p.rank == len(shape):
+            for d, s in zip(p.dims, shape):
+                ctx.equal(d, s, f"layer_norm: {k} shape must equal normalized_shape")
+    return x
+
+
+def _native_layer_norm(ctx: RuleContext) -> Any:
+    x = ctx.type_of(ctx.node.args[0])
+    if not isinstance(x, TensorType):
+        return Dyn
+    k = len(ctx.node.args[1])
+    stats = x.with_dims(x.dims[:x.rank - k] + (1,) * k)
+    return (x, stats, stats)
+
+
+@_tensor_rule
+def _group_norm(ctx: RuleContext, x: TensorType) -> Any:
+    groups, c = ctx.int_value("num_groups"), ctx.resolve(x.dims[1]) if x.rank > 1 else Dyn
+    if isinstance(c, int) and c % groups:
+        ctx.fail(f"group_norm: {c} channels are not divisible into {groups} groups")
+    return x
+
+
+def _pool(spatial: int, kind: str) -> Callable:
+    @_tensor_rule
+    def rule(ctx: RuleContext, x: TensorType) -> Any:
+        if x.rank not in (spatial + 1, spatial + 2):
+            ctx.fail(f"{kind}_pool{spatial}d expects a {spatial + 2}-D (or unbatched) input, found {x!r}")
+        lead = x.rank - spatial
+        if kind == "adaptive":
+            size = _tuple(ctx.arg("output_size"), spatial)
+            return x.with_dims(x.dims[:lead] + tuple(x.dims[lead + i] if s is None else ctx.dim(s)
+                                                     for i, s in enumerate(size)))
+        k = _tuple(ctx.arg("kernel_size"), spatial)
+        s = _tuple(ctx.arg("stride") or k, spatial)
+        p = _tuple(ctx.arg("padding", 0), spatial)
+        d = _tuple(ctx.arg("dilation", 1), spatial) if kind == "max" else (1,) * spatial
+        ceil = ctx.arg("ceil_mode", False)
+        return x.with_dims(x.dims[:lead] + tuple(_pool_dim(ctx, x.dims[lead + i], k[i], s[i], p[i], d[i], ceil)
+                                                 for i in range(spatial)))
+
+    return rule
+
+
+def _pool_dim(ctx: RuleContext, size: Any, k: int, s: int, p: int, d: int, ceil: bool) -> Any:
+    size = ctx.resolve(size)
+    if not isinstance(size, int) or not ceil:
+        return conv_out_dim(ctx, size, k, s, p, d)
+    out = -(-(size + 2 * p - d * (k - 1) - 1) // s) + 1
+    return out - 1 if (out - 1) * s >= size + p else out
+
+
+def _max_pool_with_indices(ctx: RuleContext) -> Any:
+    out = _pool(2, "max")(ctx)
+    return (out, TensorType(out.dims, torch.int64)) if isinstance(out, TensorType) else Dyn
+
+
+def _embedding(ctx: RuleContext) -> Any:
+    w, idx = ctx.tensor("weight"), ctx.tensor("indices")
+    if not (isinstance(w, TensorType) and isinstance(idx, TensorType)):
+        return Dyn
+    if w.rank != 2:
+        ctx.fail(f"embedding weight must be 2-D, found {w!r}")
+    if idx.dtype is not None and (idx.dtype.is_floating_point or idx.dtype == torch.bool):
+        ctx.fail(f"embedding indices must be integers, found dtype {idx.dtype}")
+    return TensorType(idx.dims + (w.dims[1],), w.dtype)
+
+
+def _sdpa(ctx: RuleContext) -> Any:
+    q, k, v = ctx.tensor("query"), ctx.tensor("key"), ctx.tensor("value")
+    if not all(isinstance(t, TensorType) for t in (q, k, v)):
+        return Dyn
+    ctx.equal(q.dims[-1], k.dims[-1], "attention: query and key head sizes must match")
+    ctx.equal(k.dims[-2], v.dims[-2], "attention: key and value lengths must match")
+    return q.with_dims(q.dims[:-1] + v.dims[-1:])
+
+
+def nn_rules() -> dict:
+    """``{op: rule}`` for the neural-network ops."""
+    aten = torch.ops.aten
+    rules = {"matmul": _matmul, "mm": _mm, "bmm": _bmm, aten.mm.default: _mm, aten.bmm.default: _bmm,
+             "addmm": _addmm("mat1", "mat2"), "baddbmm": _addmm("batch1", "batch2"), "linear": _linear,
+             aten.convolution.default: _aten_convolution, "batch_norm": _batch_norm, "layer_norm": _layer_norm,
+             aten.native_batch_norm.default: _native_batch_norm,
+             aten._native_batch_norm_legit_no_training.default: _native_batch_norm,
+             aten.native_layer_norm.default: _native_layer_norm, "group_norm": _group_norm,
+             aten.max_pool2d_with_indices.default: _max_pool_with_indices, "embedding": _embedding,
+             "scaled_dot_product_attention": _sdpa}
+    for n in (1, 2, 3):
+        rules[f"conv{n}d"] = _conv(False)
+        rules[f"conv_transpose{n}d"] = _conv(True)
+        for kind in ("max", "avg", "adaptive"):
+            rules[f"{kind}_pool{n}d" if kind != "adaptive" else f"adaptive_avg_pool{n}d"] = _pool(n, kind)
+    return rules
