@@ -41,9 +41,12 @@ def expect(value, kind: str, what: str, example: str, rule_id=None):
 def _check_keys(ymap, allowed, what, rule_id):
     for key in ymap.keys():
         if key not in allowed:
+            hint = did_you_mean(key, allowed) or "allowed keys: " + ", ".join(allowed)
+            if any(c in str(key) for c in "(),"):
+                hint = ("an expression with a comma inside {...} must be quoted: "
+                        "{pattern: \"mul(x, 1)\"}")
             raise UnknownKeyError(f"unknown key {key!r} in {what}", pos=ymap.key_pos(key),
-                                  rule_id=rule_id, hint=did_you_mean(key, allowed)
-                                  or "allowed keys: " + ", ".join(allowed))
+                                  rule_id=rule_id, hint=hint)
 
 
 def _required(ymap, key, rule_id, example):
