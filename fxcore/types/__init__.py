@@ -8,8 +8,8 @@ convention) and in ``node.meta['type']``.
 >>> from fxcore.types import TensorType, Dyn, GraphTypeChecker, is_consistent
 >>> is_consistent(TensorType((Dyn, 3)), TensorType((2, 3)))
 True
->>> gm = torch.fx.symbolic_trace(torch.nn.Linear(3, 5))
->>> GraphTypeChecker({'input': TensorType((2, 3))}, gm).type_check().tensor_types()['linear']
+>>> gm = torch.fx.symbolic_trace(torch.nn.Sequential(torch.nn.Linear(3, 5)))
+>>> GraphTypeChecker({'input_1': TensorType((2, 3))}, gm).type_check().tensor_types()['_0']
 TensorType((2, 5), torch.float32)
 
 See Also
