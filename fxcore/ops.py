@@ -15,10 +15,14 @@ where the schema takes an int list as a 1-tuple (``sum(x, dim=1)`` has dim ``(1,
 [('sum', ((1,), True, None)), ('sum', ((1,), True, None)), ('add', (sum_2, 1))]
 
 Unknown calls keep their exact target: ``canonical_op`` returns the function object
-(call_function), the method name string (call_method) or the module type (call_module), and
+(call_function), the method name string (call_method) or the module type (call_module; exact
+type, so a user subclass of ``nn.Linear`` is not ``linear``), and
 ``node_operands`` the node's frozen args followed by one ``(key, value)`` pair per keyword argument,
 sorted by key. Non-call nodes: ``canonical_op`` returns ``'placeholder'``, ``'get_attr'`` or
-``'output'`` (never a table name); a get_attr node's operands are ``(Attr(target),)``.
+``'output'`` (never a table name); a get_attr node's operands are ``(Attr(target),)``. Where the
+bare target would read as a canonical name (``x.view(torch.float16)`` is not the ``view`` op; a
+call_module node in a graph without owning module), ``canonical_op`` returns
+``Unresolved(kind, target)``, which equals no string: an op is never silently mis-canonicalized.
 
 See Also
 --------
@@ -34,14 +38,14 @@ import torch.fx
 
 from fxcore.ops_emit import EmitSpec, default_emits
 from fxcore.ops_model import (ANY, REQUIRED, Attr, ModuleSpelling, OpDef, OpSchemaError, OpsError,
-                              OpSignatureError, Param, Spelling, UnknownOpError, opdef)
+                              OpSignatureError, Param, Spelling, UnknownOpError, Unresolved, opdef)
 from fxcore.ops_modules import module_spellings
 from fxcore.ops_schemas import default_opdefs
 from fxcore.ops_spellings import aten_spellings, function_spellings, method_spellings
 from fxcore.ops_table import OpTable
 
 __all__ = [
-    "OpTable", "OpDef", "Param", "Attr", "Spelling", "ModuleSpelling", "EmitSpec", "opdef", "REQUIRED", "ANY",
+    "OpTable", "OpDef", "Param", "Attr", "Unresolved", "Spelling", "ModuleSpelling", "EmitSpec", "opdef", "REQUIRED", "ANY",
     "OpsError", "UnknownOpError", "OpSignatureError", "OpSchemaError",
     "default_table", "canonical_op", "node_operands", "normalize_call", "is_commutative", "is_impure",
     "call_target", "emit_args",

@@ -62,6 +62,8 @@ def normalize_value(param, value: Any) -> Any:
     n = param.list_len
     if n is not None and isinstance(value, int) and not isinstance(value, bool):
         return (value,) * max(n, 1)
+    if n is not None and isinstance(value, (torch.dtype, str, float, bool)):
+        raise OpSignatureError(f"parameter {param.name!r} takes {param.type}, got {value!r}; pass ints")
     return value
 
 

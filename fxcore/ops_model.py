@@ -19,7 +19,7 @@ from typing import Any, Callable, Optional
 import torch
 
 __all__ = [
-    "REQUIRED", "ANY", "Attr", "Param", "OpDef", "Spelling", "ModuleSpelling", "opdef", "parse_params",
+    "REQUIRED", "ANY", "Attr", "Unresolved", "Param", "OpDef", "Spelling", "ModuleSpelling", "opdef", "parse_params",
     "OpsError", "UnknownOpError", "OpSignatureError", "OpSchemaError", "NotRepresentable", "did_you_mean",
 ]
 
@@ -102,6 +102,25 @@ class Attr:
 
     def __repr__(self) -> str:
         return f"Attr({self.qualname!r})"
+
+
+@dataclasses.dataclass(frozen=True)
+class Unresolved:
+    """The op of an unknown call whose bare target would read as a canonical name (never equal to a str).
+
+    Used for a call_method whose name is a canonical op but whose arguments do not fit it
+    (``x.view(torch.float16)``), and for a call_module node whose graph has no owning module.
+
+    >>> Unresolved('call_method', 'view') == 'view'
+    False
+
+    See Also
+    --------
+    fxcore.ops.canonical_op
+    """
+
+    kind: str
+    target: Any
 
 
 @dataclasses.dataclass(frozen=True)

@@ -41,6 +41,15 @@ _OPERATOR = (
     ("imod", "remainder_"), ("ipow", "pow_"), ("iand", "bitwise_and_"), ("ior", "bitwise_or_"),
     ("ixor", "bitwise_xor_"),
 )
+ALIASES = (
+    ("clip", "clamp"), ("true_divide", "div"), ("absolute", "abs"), ("negative", "neg"), ("multiply", "mul"),
+    ("subtract", "sub"), ("divide", "div"), ("greater", "gt"), ("greater_equal", "ge"), ("less", "lt"),
+    ("less_equal", "le"), ("not_equal", "ne"), ("concat", "cat"), ("concatenate", "cat"), ("swapaxes", "transpose"),
+    ("swapdims", "transpose"), ("arctan2", "atan2"), ("fix", "trunc"), ("arccos", "acos"), ("arcsin", "asin"),
+    ("arctan", "atan"),
+)
+"""torch's alternative names (numpy-style) for canonical ops; ``name_`` in-place forms follow."""
+_AXES = (("axis0", "dim0"), ("axis1", "dim1"))
 _UNARY_OPERATOR = (("neg", "neg"), ("invert", "bitwise_not"), ("abs", "abs"), ("getitem", "getitem"))
 
 
@@ -152,6 +161,16 @@ def _special_functions() -> list:
 _DROP_NORM = (("cudnn_enabled", ANY), ("cudnn_enable", ANY))
 
 
+def _alias_spellings(names) -> list:
+    """``(alias name, Spelling)`` for torch's alternative names and their in-place forms, if canonical."""
+    out = []
+    for alias, canon in ALIASES:
+        for a, c in ((alias, canon), (alias + "_", canon + "_")):
+            if c in names:
+                out.append((a, Spelling(c, aliases=_AXES if canon == "transpose" else ())))
+    return out
+
+
 def _torch_namespace_spelling(name: str) -> Spelling:
     """The spelling of ``torch.<name>`` / ``F.<name>``: canonical order plus common extras."""
     adapt = _pool_stride if "pool" in name and "adaptive" not in name else None
@@ -192,6 +211,8 @@ def function_spellings() -> tuple:
     out += [(getattr(operator, a), Spelling(c, positional=("self", "index") if c == "getitem" else ("self",)))
             for a, c in _UNARY_OPERATOR]
     out.append((identity, Spelling("identity")))
+    names = {d.name for d in default_opdefs()}
+    out += [(getattr(torch, a), sp) for a, sp in _alias_spellings(names) if hasattr(torch, a)]
     known = {id(f) for f, _ in out}
     out += [(f, s) for f, s in _namespace_functions() if id(f) not in known]
     known = {id(f) for f, _ in out}
@@ -220,6 +241,8 @@ def method_spellings() -> tuple:
             out.append((d.name, special.pop(d.name)))
         elif "." not in d.name and hasattr(torch.Tensor, d.name) and d.name not in ("print",):
             out.append((d.name, Spelling(d.name, varargs=VARARGS.get(d.name))))
+    names = {d.name for d in default_opdefs()}
+    out += [(a, sp) for a, sp in _alias_spellings(names) if hasattr(torch.Tensor, a)]
     return tuple(out)
 
 
@@ -259,6 +282,9 @@ def aten_spellings() -> tuple:
     out = [(getattr(getattr(torch.ops.aten, p), o), Spelling(c, schema_names=True)) for p, o, c in _ATEN_OVERLOADS]
     out += [(getattr(torch.ops.aten, a), s) for a, s in _ATEN_ALIASES]
     out.append((torch.ops.aten.convolution, _convolution_chooser))
+    names = {d.name for d in default_opdefs()}
+    out += [(getattr(torch.ops.aten, a), Spelling(sp.op, schema_names=True, aliases=sp.aliases))
+            for a, sp in _alias_spellings(names) if hasattr(torch.ops.aten, a)]
     for d in default_opdefs():
         base = d.name.split(".")[0]
         if "." in d.name or not hasattr(torch.ops.aten, base) or base in ("print", "setitem", "getitem"):

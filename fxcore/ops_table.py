@@ -23,7 +23,7 @@ import torch.fx
 
 from fxcore.ops_bind import bind_names, finish, raw_operands
 from fxcore.ops_emit import EmitSpec, default_emits, emit_call
-from fxcore.ops_model import (Attr, ModuleSpelling, NotRepresentable, OpDef, OpsError, OpSignatureError, Spelling,
+from fxcore.ops_model import (Attr, ModuleSpelling, Unresolved, NotRepresentable, OpDef, OpsError, OpSignatureError, Spelling,
                               UnknownOpError, did_you_mean)
 
 __all__ = ["OpTable"]
@@ -39,8 +39,19 @@ def _freeze_map(pairs: Iterable) -> types.MappingProxyType:
     return types.MappingProxyType(out)
 
 
-def _schema_positional(target) -> Optional[tuple]:
-    """Argument names of an aten OpOverload's schema, in order (None for other targets)."""
+def _schema_positional(target, args: tuple, kwargs: dict) -> Optional[tuple]:
+    """Argument names of an aten OpOverload's schema, in order (None for other targets).
+
+    For a packet (``torch.ops.aten.add``) the first non-``out`` overload that accepts this many
+    positional arguments and these keywords decides, as aten's own overload resolution would.
+    """
+    if isinstance(target, torch._ops.OpOverloadPacket):
+        for name in target.overloads():
+            overload = getattr(target, name)
+            names = tuple(a.name for a in overload._schema.arguments)
+            if not _is_out_overload(overload) and len(args) <= len(names) and set(kwargs) <= set(names):
+                return names
+        return None
     schema = getattr(target, "_schema", None)
     return None if schema is None else tuple(a.name for a in schema.arguments)
 
@@ -181,7 +192,7 @@ class OpTable:
             return None
         if not isinstance(spelling, Spelling):
             spelling, args, kwargs = spelling(tuple(args), dict(kwargs))
-        positional = _schema_positional(target) if spelling.schema_names else None
+        positional = _schema_positional(target, args, kwargs) if spelling.schema_names else None
         try:
             return self._bind(spelling, tuple(args), dict(kwargs), positional)
         except (NotRepresentable, OpSignatureError, UnknownOpError):
@@ -231,7 +242,9 @@ class OpTable:
             return found[0]
         if node.op == "call_module":
             module = _get_submodule(node.graph.owning_module, node.target)
-            return type(module) if module is not None else node.target
+            return type(module) if module is not None else Unresolved(node.op, node.target)
+        if node.op == "call_method" and node.target in self._defs:
+            return Unresolved(node.op, node.target)
         return node.target
 
     def node_operands(self, node: torch.fx.Node) -> tuple:
