@@ -96,7 +96,7 @@ def _linear(ctx: RuleContext, x: TensorType) -> Any:
     if x.rank == 0:
         ctx.fail("linear input must have at least one dimension")
     ctx.equal(x.dims[-1], w.dims[-1], "linear: input features must equal weight.shape[-1] (in_features)")
-    out = x.with_dims(x.dims[:-1] + w.dims[:-1])
+    out = TensorType(x.dims[:-1] + w.dims[:-1], x.dtype or w.dtype)
     return broadcast_into(ctx, ctx.tensor("bias", None), out, "linear bias")
 
 
@@ -142,7 +142,7 @@ def conv_type(ctx: RuleContext, x: Any, w: Any, stride, padding, dilation, group
         cout = w.dims[0]
     dims = tuple(conv_out_dim(ctx, x.dims[len(batch) + 1 + i], w.dims[2 + i], stride[i], padding[i], dilation[i],
                               transposed, out_pad[i]) for i in range(spatial))
-    out = TensorType(batch + (cout,) + dims, x.dtype)
+    out = TensorType(batch + (cout,) + dims, x.dtype or w.dtype)
     bias = ctx.tensor("bias", None) if ctx.names and "bias" in ctx.names else None
     if isinstance(bias, TensorType):
         ctx.equal(bias.dims[0], cout, "conv bias size must equal the output channels")
