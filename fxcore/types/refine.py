@@ -16,9 +16,8 @@ input is the same variable everywhere it flows.
 ...         return self.fc(torch.flatten(self.conv(x), 1))
 >>> gm = torch.fx.symbolic_trace(M())
 >>> result = infer_symbolic_types(gm)
->>> [str(t) for t in result.values()]
-['TensorType((~x.0, 3, 8, 8))', 'TensorType((~x.0, 4, 6, 6))', 'TensorType((~x.0, 144))', \
-'TensorType((~x.0, 10))', 'TensorType((~x.0, 10))']
+>>> [t.dims for t in result.values()]
+[(~x.0, 3, 8, 8), (~x.0, 4, 6, 6), (~x.0, 144), (~x.0, 10), (~x.0, 10)]
 
 See Also
 --------
