@@ -201,7 +201,7 @@ class OpDef:
             if p.kwarg_only and not star:
                 parts.append("*")
                 star = True
-            parts.append(f"{p.type} {p.name}" + ("" if not p.has_default else f"={p.default!r}"))
+            parts.append(f"{p.type} {p.name}" + ("" if not p.has_default else f"={_render_default(p.default)}"))
         return f"{self.name}({', '.join(parts)})"
 
 
@@ -263,6 +263,14 @@ class ModuleSpelling:
 
 _ARG = re.compile(r"^\s*(?P<type>[\w.]+(?:\[\d*\])?\??)\s+(?P<name>\w+)\s*(?:=\s*(?P<default>.+?))?\s*$")
 _NAMES = {"None": None, "True": True, "False": False, "contiguous_format": torch.contiguous_format}
+
+
+def _render_default(value) -> str:
+    """The schema text of a default value (inverse of `_parse_default`)."""
+    for text, v in _NAMES.items():
+        if v is value:
+            return text
+    return repr(value)
 
 
 def _parse_default(text: str, where: str):
