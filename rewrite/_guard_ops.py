@@ -44,7 +44,10 @@ def as_facts(value, view):
     """The viewed form of a bound value: TensorFacts for tensors and nodes, else as the view says."""
     if isinstance(value, (TensorFacts, torch.dtype, Unknown)):
         return value
-    seen = view(value) if view is not None else value
+    try:
+        seen = view(value) if view is not None else value
+    except (AttributeError, TypeError):  # a view for nodes only, given a literal
+        seen = value
     return describe(seen) if isinstance(seen, (torch.Tensor, torch.fx.Node)) else seen
 
 
@@ -60,7 +63,7 @@ def get_attr(value, attr, view):
 
 def subscript(value, index):
     """``value[index]``; UNKNOWN if either is unknown/symbolic or the index is invalid."""
-    if isinstance(value, Unknown) or is_symbolic(index) or isinstance(index, (bool, float)):
+    if isinstance(value, Unknown) or is_symbolic(index) or isinstance(index, float):
         return UNKNOWN
     if not isinstance(value, (tuple, list, str)):
         return UNKNOWN

@@ -139,6 +139,7 @@ def _convert(root, file, loader, lines):
         if isinstance(node, yaml.ScalarNode):
             out[id(node)] = _scalar(node, file, loader, lines)
         elif not ready:
+            _check_tag(node, file)
             expanded.add(id(node))
             stack.append((node, True))
             stack.extend((k, False) for k in _children(node))
@@ -158,10 +159,14 @@ def _children(node) -> list:
     return [n for pair in node.value for n in pair]
 
 
-def _scalar(node, file, loader, lines) -> YValue:
+def _check_tag(node, file):
     if node.tag not in _SAFE_TAGS:
         raise RuleSyntaxError(f"YAML tag {node.tag!r} is not allowed in a rule file",
                               pos=_pos(file, node.start_mark), hint="remove the tag")
+
+
+def _scalar(node, file, loader, lines) -> YValue:
+    _check_tag(node, file)
     value = loader.construct_object(node, deep=True)
     return YValue(value, _pos(file, node.start_mark), _expr_pos(file, node, lines))
 
@@ -182,4 +187,4 @@ def _mapping(node, file, out) -> YMap:
 
 
 _SAFE_TAGS = frozenset("tag:yaml.org,2002:" + t for t in
-                       ("str", "int", "float", "bool", "null", "timestamp"))
+                       ("str", "int", "float", "bool", "null", "timestamp", "seq", "map"))

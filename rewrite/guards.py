@@ -179,8 +179,10 @@ class _Compiler:
 
     def _Name(self, node):
         name = node.id
-        if name == "torch" or name in FUNCTIONS:
-            raise self.error(node, f"{name!r} can only be used as {name}.<dtype> or {name}(...)")
+        if name == "torch":
+            raise self.error(node, "'torch' can only be used as torch.<dtype>, e.g. torch.float32")
+        if name in FUNCTIONS:
+            raise self.error(node, f"{name!r} can only be used as a call: {name}(...)")
         if self.names is not None and name not in self.names:
             raise self.error(node, f"guard uses {name!r}, which the pattern does not bind",
                              did_you_mean(name, self.names) or
@@ -253,6 +255,9 @@ class _Compiler:
         if isinstance(node.func, ast.Attribute) and node.func.attr in _METHODS:
             return self._method(node)
         if isinstance(node.func, ast.Attribute):
+            if isinstance(node.func.value, ast.Name) and node.func.value.id == "torch":
+                raise self.error(node, f"torch.{node.func.attr}(...) cannot be called in a guard",
+                                 "only dtypes such as torch.float32 may be named")
             self.compile(node.func.value)  # report unsafe inner parts first
             raise self.error(node, f"method {node.func.attr!r} cannot be called in a guard",
                              "allowed methods: " + ", ".join(f"{m}()" for m in sorted(_METHODS)))

@@ -289,3 +289,11 @@ def substitute(term, subst: Mapping):
         else:
             out.append(t)
     return out[0]
+
+
+def __getattr__(name: str):
+    """``rewrite.rule.RuleSet`` is :class:`rewrite.ruleset.RuleSet` (imported lazily: no cycle)."""
+    if name == "RuleSet":
+        from rewrite.ruleset import RuleSet
+        return RuleSet
+    raise AttributeError(f"module 'rewrite.rule' has no attribute {name!r}")

@@ -49,12 +49,14 @@ def _check_keys(ymap, allowed, what, rule_id):
                                   rule_id=rule_id, hint=hint)
 
 
-def _required(ymap, key, rule_id, example):
+def _required(ymap, key, rule_id, example, literal_ok=False):
     v = ymap.get(key)
     if v is None:
         raise RuleValidationError(f"missing required key {key!r}", pos=ymap.pos, rule_id=rule_id,
                                   hint=f"add '{key}: {example}'")
     expect(v, "scalar", repr(key), f"{key}: {example}", rule_id)
+    if literal_ok and isinstance(v.value, (bool, int, float)):
+        return v
     if not isinstance(v.value, str) or not v.value.strip():
         raise RuleSyntaxError(f"{key!r} must be written as text, not {v.value!r}", pos=v.pos,
                               rule_id=rule_id, hint=f"{key}: \"{example}\"")
@@ -96,14 +98,19 @@ def _build(entry, rule_id, normalizer) -> Rule:
                                   pos=pv.expr_pos, hint="a pattern must be an op call such as "
                                   "neg(x); a bare variable or literal would match every value")
     names = frozenset(var_name(v) for v in term_variables(pattern))
-    rv = _required(entry, "replacement", rule_id, "x")
-    replacement = parse_term(rv.value, normalizer=normalizer, pos=rv.expr_pos,
-                             what="replacement", bound=names)
+    rv = _required(entry, "replacement", rule_id, "x", literal_ok=True)
+    replacement = _term(rv, normalizer, "replacement", names)
     guards = tuple(compile_guard(g.value, names=names, pos=g.expr_pos)
                    for g in _guards(entry, rule_id))
     return Rule(rule_id, pattern, replacement, guards, _priority(entry, rule_id),
                 _description(entry, rule_id), _examples(entry, rule_id, normalizer),
                 pos=entry.get("id").pos)
+
+
+def _term(v, normalizer, what, names):
+    if not isinstance(v.value, str):  # a literal written as a YAML number or boolean
+        return v.value
+    return parse_term(v.value, normalizer=normalizer, pos=v.expr_pos, what=what, bound=names)
 
 
 def _guards(entry, rule_id):
@@ -152,9 +159,8 @@ def _example(item, rule_id, normalizer) -> Example:
     bv = _required(item, "before", rule_id, "mul(t, 1)")
     before = parse_term(bv.value, normalizer=normalizer, pos=bv.expr_pos, what="example")
     names = frozenset(var_name(v) for v in term_variables(before))
-    av = _required(item, "after", rule_id, "t")
-    after = parse_term(av.value, normalizer=normalizer, pos=av.expr_pos, what="example",
-                       bound=names)
+    av = _required(item, "after", rule_id, "t", literal_ok=True)
+    after = _term(av, normalizer, "example", names)
     return Example(before, after, _types(item, rule_id, names | {"result"}), pos=item.pos)
 
 
