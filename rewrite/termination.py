@@ -1,0 +1,131 @@
+"""Termination for the apply driver: a rewrite budget and cycle detection.
+
+Each rewrite replaces the value at one *site* (a lineage of roots: the original
+root, then what replaced it, and so on). The driver fingerprints every value a
+site takes, structurally and hash-consed (a node's fingerprint is its canonical
+op and the fingerprints of its operands; nodes that existed before the apply are
+leaves), so a site that comes back to a value it had before is a cycle:
+``add(a, b) -> add(b, a) -> add(a, b)``. The rules fired along that loop are
+named in the :class:`~rewrite.errors.NonTerminationError`.
+
+>>> class N:
+...     def __init__(self, op, *args):
+...         self.op, self.args = op, args
+>>> a, b = N("input"), N("input")
+>>> describe = lambda n: (n.op, n.args)
+>>> watch = TerminationWatch(budget=10, describe=describe, is_new=lambda n: n.op != "input")
+>>> ab, ba, ab2 = N("add", a, b), N("add", b, a), N("add", a, b)
+>>> watch.record("swap", ab, ba)
+>>> watch.record("swap", ba, ab2)
+Traceback (most recent call last):
+  ...
+rewrite.errors.NonTerminationError: rules ['swap'] rewrite in a cycle: ...
+
+See Also:
+    rewrite.apply.apply, rewrite.normalize.normalize (the same check on plain terms)
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, Callable
+
+from .errors import NonTerminationError
+
+__all__ = ["TerminationWatch", "default_budget"]
+
+
+def default_budget(graph_size: int) -> int:
+    """The default rewrite budget for a graph: generous, proportional to its size.
+
+    >>> default_budget(10), default_budget(10_000)
+    (1000, 80000)
+    """
+    return max(1000, 8 * graph_size)
+
+
+class TerminationWatch:
+    """Counts rewrites against a budget and detects sites that revisit a value."""
+
+    def __init__(self, budget: int, describe: Callable[[Any], tuple], is_new: Callable[[Any], bool]):
+        self.budget = budget
+        self._describe = describe
+        self._is_new = is_new
+        self._interned: dict[tuple, int] = {}
+        self._fingerprint: dict[Any, int] = {}
+        self._site: dict[Any, int] = {}
+        self._history: dict[int, list[tuple[int, str]]] = {}
+        self._fired: list[str] = []
+
+    def record(self, rule_id: str, old_root: Any, new_value: Any) -> None:
+        """Note that ``rule_id`` replaced ``old_root`` by ``new_value``; raise on a cycle or budget."""
+        self._fired.append(rule_id)
+        site = self._site.pop(old_root, None)
+        if site is None:
+            site = len(self._history)
+            self._history[site] = [(self.fingerprint(old_root), "")]
+        history = self._history[site]
+        value_print = self.fingerprint(new_value)
+        for index, (seen, _) in enumerate(history):
+            if seen == value_print:
+                cycle = [rule for _, rule in history[index + 1:]] + [rule_id]
+                self._raise_cycle(cycle, old_root)
+        history.append((value_print, rule_id))
+        self._site[new_value] = site
+        if len(self._fired) > self.budget:
+            self._raise_budget()
+
+    def fingerprint(self, value: Any) -> int:
+        """A hash-consed structural id for ``value`` (iterative: deep chains are fine)."""
+        known = self._fingerprint.get(value)
+        if known is not None:
+            return known
+        stack = [value]
+        while stack:
+            item = stack[-1]
+            if item in self._fingerprint:
+                stack.pop()
+                continue
+            if not self._is_new(item):
+                self._fingerprint[item] = self._intern(("leaf", len(self._fingerprint)))
+                stack.pop()
+                continue
+            op, operands = self._describe(item)
+            pending = [o for o in operands if self._is_new_node(o) and o not in self._fingerprint]
+            if pending:
+                stack.extend(pending)
+                continue
+            key = (op, tuple(self._operand_print(o) for o in operands))
+            self._fingerprint[item] = self._intern(key)
+            stack.pop()
+        return self._fingerprint[value]
+
+    def _is_new_node(self, operand: Any) -> bool:
+        return hasattr(operand, "op") and hasattr(operand, "args")
+
+    def _operand_print(self, operand: Any) -> Any:
+        if self._is_new_node(operand):
+            return ("node", self._fingerprint[operand])
+        return ("literal", repr(operand))
+
+    def _intern(self, key: tuple) -> int:
+        return self._interned.setdefault(key, len(self._interned))
+
+    def _raise_cycle(self, cycle: list[str], where: Any) -> None:
+        rules = list(dict.fromkeys(cycle))
+        name = getattr(where, "name", repr(where))
+        raise NonTerminationError(
+            f"rules {rules} rewrite in a cycle: after {' -> '.join(cycle)} the value at "
+            f"node {name!r} is back to what it was",
+            hint="make the rules orient one way (e.g. only rewrite towards a canonical operand "
+                 "order), add a guard that stops one of them, or disable one of them",
+        )
+
+    def _raise_budget(self) -> None:
+        recent = Counter(self._fired[-max(10, len(self._fired) // 4):])
+        busiest = [rule for rule, _ in sorted(recent.items(), key=lambda kv: (-kv[1], kv[0]))[:5]]
+        raise NonTerminationError(
+            f"rewrite budget of {self.budget} exhausted; the rules firing most recently are {busiest}",
+            hint="if the rule set does terminate on this graph, pass a larger max_rewrites; "
+                 "otherwise one of these rules keeps re-enabling itself or another: add a guard",
+        )
