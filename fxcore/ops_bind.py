@@ -21,13 +21,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import torch.fx
+import torch
+from torch.fx import Node
 
 from fxcore.ops_model import ANY, NotRepresentable, OpDef, OpSignatureError, Spelling, did_you_mean
 
 __all__ = ["bind", "bind_names", "finish", "freeze", "normalize_value", "raw_operands"]
 
 _SELF_ALIASES = {"input": "self", "self": "input"}
+_NOT_INTS = (torch.dtype, str, float, bool)
 
 
 def freeze(value: Any) -> Any:
@@ -40,7 +42,7 @@ def freeze(value: Any) -> Any:
     --------
     normalize_value
     """
-    if isinstance(value, torch.fx.Node):
+    if isinstance(value, Node):
         return value
     if isinstance(value, (list, tuple)):
         return tuple(freeze(v) for v in value)
@@ -62,7 +64,7 @@ def normalize_value(param, value: Any) -> Any:
     n = param.list_len
     if n is not None and isinstance(value, int) and not isinstance(value, bool):
         return (value,) * max(n, 1)
-    if n is not None and isinstance(value, (torch.dtype, str, float, bool)):
+    if n is not None and isinstance(value, _NOT_INTS):
         raise OpSignatureError(f"parameter {param.name!r} takes {param.type}, got {value!r}; pass ints")
     return value
 

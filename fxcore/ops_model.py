@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import difflib
+import functools
 import re
 from typing import Any, Callable, Optional
 
@@ -145,7 +146,7 @@ class Param:
         """True when the parameter may be omitted."""
         return self.default is not REQUIRED
 
-    @property
+    @functools.cached_property
     def list_len(self) -> Optional[int]:
         """For ``int[N]``-like types the length N (0 for ``int[]``); None for other types."""
         m = re.fullmatch(r"(?:int|SymInt)\[(\d*)\]\??", self.type)
@@ -182,7 +183,7 @@ class OpDef:
     inplace_of: Optional[str] = None
     doc: str = ""
 
-    @property
+    @functools.cached_property
     def param_names(self) -> tuple:
         """The parameter names in canonical order."""
         return tuple(p.name for p in self.params)

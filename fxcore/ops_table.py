@@ -143,7 +143,17 @@ class OpTable:
         return all(operands[d.index(p)] == v for p, v in d.commutative_if)
 
     def is_impure_call(self, name: str, operands: tuple) -> bool:
-        """True if a call of canonical op ``name`` with ``operands`` has effects (in-place, random, I/O)."""
+        """True if a call of canonical op ``name`` with ``operands`` has effects (in-place, random, I/O).
+
+        >>> from fxcore.ops import default_table
+        >>> t = default_table()
+        >>> t.is_impure_call('dropout', ('x', 0.5, True)), t.is_impure_call('dropout', ('x', 0.5, False))
+        (True, False)
+
+        See Also
+        --------
+        fxcore.ops.is_impure
+        """
         d = self.op(name)
         if d.impure:
             return True
@@ -224,7 +234,20 @@ class OpTable:
         return name, operands
 
     def resolve_node(self, node: torch.fx.Node):
-        """``(canonical name, operands)`` for an FX node, or None when unknown (see `fxcore.ops.canonical_op`)."""
+        """``(canonical name, operands)`` for an FX call node the table knows, else None.
+
+        >>> import torch
+        >>> from fxcore.ops import default_table
+        >>> g = torch.fx.Graph(); x = g.placeholder('x')
+        >>> default_table().resolve_node(g.call_method('sum', (x, 1)))
+        ('sum', (x, (1,), False, None))
+        >>> default_table().resolve_node(g.call_method('float', (x,))) is None
+        True
+
+        See Also
+        --------
+        resolve, canonical_op, node_operands
+        """
         if node.op == "call_module":
             root = node.graph.owning_module
             module = _get_submodule(root, node.target)
@@ -232,6 +255,24 @@ class OpTable:
         if node.op in ("call_function", "call_method"):
             return self.resolve_call(node.target, node.args, node.kwargs, kind=node.op)
         return None
+
+    def resolve(self, node: torch.fx.Node) -> tuple:
+        """``(canonical_op(node), node_operands(node))`` in one resolution, for any node.
+
+        >>> import torch
+        >>> from fxcore.ops import default_table
+        >>> g = torch.fx.Graph(); x = g.placeholder('x')
+        >>> default_table().resolve(g.call_method('float', (x,)))
+        ('float', (x,))
+
+        See Also
+        --------
+        resolve_node
+        """
+        found = self.resolve_node(node)
+        if found is not None:
+            return found
+        return self.canonical_op(node), self.node_operands(node)
 
     def canonical_op(self, node: torch.fx.Node):
         """Canonical op name of ``node``, or for unknown calls its exact target (see `fxcore.ops.canonical_op`)."""
