@@ -125,6 +125,13 @@ def _convolution_chooser(args, kwargs):
     return Spelling(f"conv{n}d", schema_names=True, drop=(("transposed", ANY), ("output_padding", ANY))), args, kwargs
 
 
+def _getattr_chooser(args, kwargs):
+    """``getattr(x, 'shape')`` (how symbolic_trace records ``x.shape``) is ``size(x)``; other attributes stay unknown."""
+    if len(args) == 2 and not kwargs and args[1] == "shape":
+        return Spelling("size"), args[:1], {}
+    raise NotRepresentable(f"getattr(..., {args[1:]!r})")
+
+
 def _print_chooser(args, kwargs):
     """print(*args, **kwargs): all arguments packed into one operand."""
     packed = (tuple(args), tuple((k, kwargs[k]) for k in sorted(kwargs)))
@@ -153,7 +160,7 @@ def _special_functions() -> list:
         (torch.embedding, Spelling("embedding", aliases=(("input", "indices"),))),
         (torch.split, Spelling("split", aliases=(("tensor", "self"), ("split_size_or_sections", "split_size")))),
         (torch.gather, Spelling("gather", drop=(("sparse_grad", False),))),
-        (builtins.print, _print_chooser), (torch._assert, Spelling("_assert")),
+        (builtins.print, _print_chooser), (builtins.getattr, _getattr_chooser), (torch._assert, Spelling("_assert")),
         (operator.setitem, Spelling("setitem")),
     ]
 

@@ -200,10 +200,10 @@ class OpTable:
         spelling = self._spelling_for(kind, target)
         if spelling is None:
             return None
-        if not isinstance(spelling, Spelling):
-            spelling, args, kwargs = spelling(tuple(args), dict(kwargs))
-        positional = _schema_positional(target, args, kwargs) if spelling.schema_names else None
         try:
+            if not isinstance(spelling, Spelling):
+                spelling, args, kwargs = spelling(tuple(args), dict(kwargs))
+            positional = _schema_positional(target, args, kwargs) if spelling.schema_names else None
             return self._bind(spelling, tuple(args), dict(kwargs), positional)
         except (NotRepresentable, OpSignatureError, UnknownOpError):
             return None

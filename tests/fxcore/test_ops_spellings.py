@@ -137,6 +137,9 @@ GROUPS = {
         f1(lambda m, x: F.max_pool2d(x, kernel_size=(2, 2), stride=None))],
     ("clamp", ("x", 0, 1)): [f1(lambda m, x: x.clamp(0, 1)), f1(lambda m, x: torch.clamp(x, min=0, max=1)),
                              f1(lambda m, x: aten.clamp.default(x, 0, 1)), f1(lambda m, x: x.clip(0, 1))],
+    ("size", ("x", None)): [f1(lambda m, x: x.size()), f1(lambda m, x: x.shape), f1(lambda m, x: aten.size(x))],
+    ("size", ("x", 1)): [f1(lambda m, x: x.size(1)), f1(lambda m, x: aten.sym_size.int(x, 1)),
+                         f1(lambda m, x: x.size(dim=1))],
     ("getitem", ("x", 0)): [f1(lambda m, x: x[0]), f1(lambda m, x: operator.getitem(x, 0))],
     ("neg", ("x",)): [f1(lambda m, x: -x), f1(lambda m, x: torch.neg(x)), f1(lambda m, x: x.neg()),
                       f1(lambda m, x: aten.neg.default(x))],
@@ -217,3 +220,23 @@ def test_sum_forms_normalize_alike(dim, keepdim, style):
            "method": lambda m, x: x.sum(dim, keepdim=keepdim),
            "aten": lambda m, x: aten.sum.dim_IntList(x, [1], keepdim)}
     assert _term(fns[style], 1, "sum") == ("sum", ("x", (1,), keepdim, None))
+
+
+def test_dynamo_graph_canonicalizes_like_symbolic_trace():
+    graphs = []
+
+    def backend(gm, inputs):
+        graphs.append(gm)
+        return gm.forward
+
+    def f(x):
+        h = F.relu(x).sum(1, keepdim=True) + torch.sum(x, dim=1, keepdim=True)
+        return h.permute(1, 0), x.view(x.size(0), -1)
+
+    torch._dynamo.reset()
+    torch.compile(f, backend=backend, dynamic=False)(torch.randn(3, 4))
+    got = [(ops.canonical_op(n), _show(ops.node_operands(n))) for n in graphs[0].graph.nodes if n.op.startswith("call")]
+    names = [g[0] for g in got]
+    assert names == ["relu", "sum", "sum", "add", "permute", "view"]
+    assert got[1][1][1:] == got[2][1][1:] == ((1,), True, None)
+    assert got[5][1][1] == (3, -1)
