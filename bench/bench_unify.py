@@ -58,8 +58,8 @@ def timed(fn, repeat):
         t0 = time.perf_counter()
         try:
             fn()
-        except RecursionError:
-            return "RecursionError"
+        except (RecursionError, NotImplementedError, AssertionError) as exc:
+            return type(exc).__name__
         times.append(time.perf_counter() - t0)
     return statistics.median(times)
 
@@ -91,32 +91,65 @@ def bench_terms(repeat):
             timed(lambda: torch_core.reify(tu, s_torch), repeat) if s_torch else "RecursionError")
 
 
-def op_patterns(mkvar, n=1000, seed=2):
-    """n random rewrite-rule-like patterns over 20 ops, arities 1-3, depth <= 3, constants and variables."""
+def op_patterns(mkvar, n=1000, seed=2, linear=False):
+    """n random rewrite-rule-like patterns over 20 ops, arities 1-3, depth <= 3, constants and variables.
+
+    linear=True makes every variable occurrence a distinct variable (so patterns are linear and
+    renamed apart): torch's supercedes does not rename apart and has no occurs check, so on
+    anything else it builds cyclic substitutions and dies of RecursionError.
+    """
     rng = random.Random(seed)
     ops = [f"op{k}" for k in range(20)]
-    names = [mkvar(c) for c in "abcd"]
+    fresh = iter(range(10**9))
+
+    def leaf():
+        if rng.random() < 0.7:
+            return mkvar(f"v{next(fresh)}") if linear else mkvar(rng.choice("abcd"))
+        return rng.choice((0, 1, 2))
 
     def gen(depth):
-        r = rng.random()
-        if depth == 0 or r < 0.3:
-            return rng.choice(names) if rng.random() < 0.7 else rng.choice((0, 1, 2))
+        if depth == 0 or rng.random() < 0.3:
+            return leaf()
         op = rng.choice(ops)
         return (op, *(gen(depth - 1) for _ in range(1 + ops.index(op) % 3)))
 
-    out = []
+    out, seen = [], set()
     while len(out) < n:
         p = gen(3)
-        if isinstance(p, tuple):
+        if isinstance(p, tuple) and repr(p) not in seen:  # torch's toposort asserts on duplicates
+            seen.add(repr(p))
             out.append(p)
     return out
 
 
-def bench_ordering(repeat):
-    ours_p = op_patterns(ours.var)
-    torch_p = op_patterns(torch_var)
-    row(f"ordering {len(ours_p)} patterns", timed(lambda: our_ordering(ours_p), repeat),
-        timed(lambda: torch_match.ordering(torch_p), max(1, repeat // 3)))
+def patch_torch_unify():
+    """Register torch's missing catch-all ``_unify(object, object, dict) -> False`` (bench process only).
+
+    Unpatched, torch's unify raises NotImplementedError on two unequal constants, so its ordering
+    crashes on any realistic pattern list.
+    """
+    from torch.fx.experimental.unification.dispatch import dispatch as torch_dispatch
+
+    @torch_dispatch(object, object, dict)
+    def _unify(u, v, s):
+        return False
+
+
+def bench_ordering(repeat, n=1000):
+    shared = op_patterns(ours.var, n)
+    torch_shared = op_patterns(torch_var, n)
+    unpatched = timed(lambda: torch_match.ordering(torch_shared[:100]), 1)
+    patch_torch_unify()
+    patched = timed(lambda: torch_match.ordering(torch_shared[:100]), 1)
+    row(f"ordering {n} patterns, shared var names", timed(lambda: our_ordering(shared), repeat),
+        f"{unpatched[:14]}" if isinstance(unpatched, str) else unpatched)
+    print(f"{'  (torch, patched catch-all, 100 patterns)':42s} {'':>10} {patched if isinstance(patched, str) else round(patched, 4):>10}")
+    for size in (200, n):
+        apart = op_patterns(ours.var, size, linear=True)
+        torch_apart = op_patterns(torch_var, size, linear=True)
+        row(f"ordering {size} linear patterns*", timed(lambda: our_ordering(apart), repeat),
+            timed(lambda: torch_match.ordering(torch_apart), 1 if size > 200 else 3))
+    print("* torch patched with the catch-all _unify(object, object, dict) -> False")
 
 
 def main(argv=None):

@@ -19,7 +19,7 @@ from .structure import ATOMS, REBUILD, children, walk
 from .term import arguments, isterm, operator
 from .variable import Var, _in_context, context_variables, var  # noqa: F401  (var: doctests)
 
-__all__ = ["unify", "reify", "register_unify", "walk", "occurs"]
+__all__ = ["unify", "unifies", "reify", "register_unify", "walk", "occurs"]
 
 METHODS = MethodTable("unify_step")
 
@@ -115,19 +115,23 @@ def occurs(v: Any, t: Any, s: Mapping) -> bool:
         unify
     """
     glv = context_variables()
-    if type(t) in ATOMS and not glv:
-        return False
+    atoms = ATOMS if not glv else ()
     stack, seen = [t], set()
     while stack:
-        node = walk(stack.pop(), s)
-        if _is_var(node, glv) and node == v:
-            return True
-        if id(node) in seen:
+        node = stack.pop()
+        if type(node) in atoms:
             continue
-        seen.add(id(node))
-        kids = children(node)
-        if kids:
-            stack.extend(kids)
+        if _is_var(node, glv):
+            if node == v:
+                return True
+            if node in s:
+                stack.append(s[node])
+            continue
+        if id(node) not in seen:
+            seen.add(id(node))
+            kids = children(node)
+            if kids:
+                stack.extend(kids)
     return False
 
 
@@ -160,6 +164,18 @@ def _idempotent(s: dict) -> dict:
         return s
     reifier = _Reifier(s)
     return {k: reifier.run(value) for k, value in s.items()}
+
+
+def unifies(u: Any, v: Any, s: Mapping | None = None) -> bool:
+    """Whether ``u`` and ``v`` unify (cheaper than ``unify``: no substitution is returned).
+
+    >>> unifies(('f', var('x')), ('f', 1)), unifies(var('x'), (var('x'),))
+    (True, False)
+
+    See Also:
+        unify
+    """
+    return _solve([(u, v)], {} if s is None else dict(s)) is not False
 
 
 def _solve(stack: list, s: dict) -> dict | bool:

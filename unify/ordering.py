@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Callable, Hashable, Iterable, Sequence
 
-from .core import reify, unify
+from .core import reify, unifies
 from .structure import ATOMS, children, variables_of
 from .term import isterm
 from .variable import isvar, var  # noqa: F401  (var: doctests)
@@ -79,7 +79,7 @@ def supersedes(a: Any, b: Any) -> bool:
     See Also:
         edge, ordering, unify.conflict.ambiguous
     """
-    return unify(b, skolemize(a)) is not False
+    return unifies(b, skolemize(a))
 
 
 supercedes = supersedes  # the spelling of torch / multipledispatch
@@ -175,7 +175,7 @@ def _strict_edges(patterns: Sequence[Any]) -> list[list[int]]:
     after: list[list[int]] = [[] for _ in patterns]
     for j, general in enumerate(patterns):
         for i in index.candidates(j):
-            if i != j and unify(general, grounds[i]) is not False and unify(patterns[i], grounds[j]) is False:
+            if i != j and unifies(general, grounds[i]) and not unifies(patterns[i], grounds[j]):
                 after[i].append(j)
     return after
 

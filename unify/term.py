@@ -14,13 +14,13 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
-from .dispatch import dispatcher
+from .dispatch import MethodTable
 
 __all__ = ["operator", "arguments", "term", "isterm", "register_term", "rebuildable", "TermProtocolError"]
 
-_operator = dispatcher("operator")
-_arguments = dispatcher("arguments")
-_constructor = dispatcher("term_constructor")
+_operator = MethodTable("operator")
+_arguments = MethodTable("arguments")
+_constructor = MethodTable("term_constructor")
 
 
 class TermProtocolError(TypeError):
@@ -101,7 +101,7 @@ def isterm(t: Any) -> bool:
     """
     if isinstance(t, tuple):
         return len(t) > 0
-    return _operator.dispatch(type(t)) is not _not_a_term
+    return _operator.lookup(type(t)) is not _not_a_term
 
 
 def rebuildable(t: Any) -> Callable | None:
