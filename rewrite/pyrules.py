@@ -116,7 +116,13 @@ def trace_term(fn: Callable, table=None):
     --------
     rule, fxcore.ops.node_operands
     """
-    gm = torch.fx.symbolic_trace(fn)
+    try:
+        gm = torch.fx.symbolic_trace(fn)
+    except Exception as exc:
+        raise RuleValidationError(f"could not trace {getattr(fn, '__qualname__', fn)!r}: "
+                                  f"{type(exc).__name__}: {exc}", pos=_code_pos(fn),
+                                  hint="a rule function may only use its parameters and "
+                                  "torch ops; pass tensors and modules in as parameters") from exc
     env: dict = {}
     for node in gm.graph.nodes:
         if node.op == "placeholder":
