@@ -1,0 +1,128 @@
+"""The canonical view of FX nodes for matching: op key = canonical op, operands = normalized operands.
+
+One ``CanonicalView`` is made per search over a graph; it resolves each node
+once through the op table (``OpTable.resolve_node``) and caches the result, so
+an index pass and the matcher share the work.  Literals compare like
+``unify``'s (``==``, with failing or non-boolean comparisons unequal), nodes by
+identity.
+
+See Also
+--------
+fxcore.ops : the op table.
+fxcore.match : uses this view.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from torch.fx import Node
+
+from . import ops as _ops
+from .pattern import OpKey, PatternError
+from .resolve_memo import ResolutionMemo
+
+__all__ = ["CanonicalView", "literal_equal"]
+
+_LEAVES = ("placeholder", "get_attr", "output")
+
+
+def literal_equal(a: object, b: object) -> bool:
+    """``a == b`` as ``unify`` decides it: a failing or non-boolean comparison is unequal.
+
+    >>> import torch
+    >>> literal_equal(1, 1.0), literal_equal((1,), (1,)), literal_equal(torch.ones(2), torch.ones(2))
+    (True, True, False)
+
+    See Also
+    --------
+    unify.unify
+    """
+    if a is b:
+        return True
+    try:
+        r = a == b
+        return r if type(r) is bool else False
+    except Exception:
+        return False
+
+
+class CanonicalView:
+    """How ``fxcore.match`` sees nodes: canonical op keys and operands, cached per node.
+
+    >>> import torch, torch.fx as fx
+    >>> gm = fx.symbolic_trace(lambda x: torch.sum(x, dim=1) * 2)
+    >>> v = CanonicalView()
+    >>> [v.key(n) for n in gm.graph.nodes]
+    ['placeholder', 'sum', 'mul', 'output']
+
+    See Also
+    --------
+    fxcore.ops.canonical_op, fxcore.ops.node_operands
+    """
+
+    def __init__(self, table=None) -> None:
+        self.table = _ops.default_table() if table is None else table
+        self._cache: dict[Node, tuple[Any, tuple]] = {}
+        self._memo = ResolutionMemo()
+
+    def resolve(self, node: Node) -> tuple[Any, tuple]:
+        """``(canonical op, operands)`` of ``node``, computed once."""
+        found = self._cache.get(node)
+        if found is None:
+            found = (node.op, ()) if node.op in _LEAVES else self._memo.resolve(node, self._compute)
+            self._cache[node] = found
+        return found
+
+    def _compute(self, node: Node) -> tuple[Any, tuple]:
+        found = self.table.resolve_node(node)
+        if found is None:
+            found = (self.table.canonical_op(node), self.table.node_operands(node))
+        return found
+
+    def key(self, node: Node) -> Any:
+        return self.resolve(node)[0]
+
+    def operands(self, node: Node) -> tuple:
+        return self.resolve(node)[1]
+
+    def forget(self, node: Node) -> None:
+        """Drop the cached resolution of ``node`` (after its args changed)."""
+        self._cache.pop(node, None)
+
+    def impure(self, node: Node) -> bool:
+        name, operands = self.resolve(node)
+        if isinstance(name, str) and name in self.table:
+            return self.table.is_impure_call(name, operands)
+        return _ops.is_impure(node, self.table)
+
+    def same(self, bound: object, value: object) -> bool:
+        if isinstance(bound, Node) or isinstance(value, Node):
+            return bound is value
+        return literal_equal(bound, value)
+
+    def literal_equal(self, pattern: object, value: object) -> bool:
+        return literal_equal(pattern, value)
+
+    def pattern_key(self, head: object, args: tuple) -> tuple:
+        """The key of a pattern head, and its arguments normalized to the canonical arity."""
+        if isinstance(head, OpKey):
+            return head.key, None
+        if not isinstance(head, str):
+            return head, None  # an exact target of an op the table does not know
+        d = self.table.op(head)  # raises UnknownOpError with a did-you-mean
+        if len(args) == len(d.params):
+            return head, None
+        if len(args) > len(d.params):
+            raise PatternError(f"pattern {head}(...) has {len(args)} arguments but {head} takes "
+                               f"{len(d.params)}: {d.schema()}")
+        return head, _ops.normalize_call(head, args, {}, self.table)
+
+    def swaps(self, key: object) -> tuple:
+        """``((i, j, conditions), ...)``: operand pairs that may be swapped, and the literal conditions."""
+        if not (isinstance(key, str) and key in self.table):
+            return ()
+        d = self.table.op(key)
+        if len(d.commutative) != 2:
+            return ()
+        conds = tuple((d.index(p), v) for p, v in d.commutative_if)
+        return ((d.commutative[0], d.commutative[1], conds),)

@@ -1,0 +1,283 @@
+"""Term patterns matched against FX graphs: ``compile_pattern``, ``find_matches``, ``explain``.
+
+A pattern is a term over canonical ops, e.g. ``('mul', x, ('sigmoid', x))``;
+it matches a node that computes ``mul`` of some value and the ``sigmoid`` of
+the *same* value (variables bind to nodes by identity, to literals by ``==``).
+A tuple of op terms is a multi-output pattern whose roots share variables.
+
+A match never swallows an inner node that is used outside it (unless the
+pattern names it with ``bind``), never uses an impure node as an inner node,
+and never would create a cycle if replaced.  Commutative operands are tried in
+the other order only when the written order fails.  A failed match is a falsy
+``FailedMatch`` that can say why (lazily): the best partial match and the
+first mismatch.
+
+>>> import torch, torch.fx as fx
+>>> from unify import var
+>>> x = var('x')
+>>> gm = fx.symbolic_trace(lambda a: a * torch.sigmoid(a) + torch.sigmoid(a) * a.cos())
+>>> [m.root.name for m in find_matches(gm.graph, ('mul', x, ('sigmoid', x)))]
+['mul']
+
+See Also
+--------
+fxcore.matcher_utils : torch's SubgraphMatcher API on the same engine.
+fxcore.surgery.replace_match : rewrite a match.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from torch.fx import Graph, Node
+
+from .bindings import Bindings
+from .canonical_view import CanonicalView
+from .cycles import creates_cycle
+from .engine import UNBOUND, Failure, Solution, first
+from .program import Program, compile_program
+
+__all__ = ["Match", "FailedMatch", "CompiledPattern", "OpIndex", "compile_pattern", "find_matches", "explain"]
+
+
+@dataclass(frozen=True)
+class Match:
+    """A match of ``pattern`` rooted at ``root`` (``roots`` for multi-output patterns).
+
+    ``bindings`` maps each pattern variable to a node or literal; ``nodes`` are
+    the matched op nodes in graph order, roots included.
+    """
+
+    pattern: Any
+    root: Node
+    bindings: Bindings
+    nodes: tuple[Node, ...]
+    roots: tuple[Node, ...] = ()
+
+    def __bool__(self) -> bool:
+        return True
+
+
+@dataclass(frozen=True, eq=False)
+class FailedMatch:
+    """A falsy "no match" that explains itself lazily: ``reason``, and the best ``partial`` bindings.
+
+    >>> import torch, torch.fx as fx
+    >>> from unify import var
+    >>> gm = fx.symbolic_trace(lambda a: a * torch.relu(a))
+    >>> mul = [n for n in gm.graph.nodes if n.name == 'mul'][0]
+    >>> fm = compile_pattern(('mul', var('x'), ('sigmoid', var('x')))).match(mul)
+    >>> bool(fm), fm.reason
+    (False, "at mul[1]: expected sigmoid(...), got node 'relu' computing relu")
+
+    See Also
+    --------
+    explain
+    """
+
+    node: Node
+    pattern: Any
+    program: Program = field(repr=False)
+    failure: Failure = field(repr=False)
+    view: Any = field(repr=False)
+
+    def __bool__(self) -> bool:
+        return False
+
+    @cached_property
+    def reason(self) -> str:
+        from .diagnose import describe_failure
+        return describe_failure(self.program, self.failure, self.view)
+
+    @cached_property
+    def partial(self) -> Bindings:
+        return _bindings(self.program, self.failure.slots)
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+def _bindings(program: Program, slots: tuple) -> Bindings:
+    return Bindings((v, s) for v, s in zip(program.variables, slots) if s is not UNBOUND)
+
+
+class OpIndex:
+    """Nodes of a graph grouped by canonical op, in graph order (one pass; shares the view's cache).
+
+    >>> import torch, torch.fx as fx
+    >>> gm = fx.symbolic_trace(lambda a: torch.relu(a) + torch.relu(a))
+    >>> [n.name for n in OpIndex(gm.graph).nodes('relu')]
+    ['relu', 'relu_1']
+
+    See Also
+    --------
+    find_matches
+    """
+
+    def __init__(self, graph: Graph, table=None, view: CanonicalView | None = None) -> None:
+        self.graph = graph
+        self.view = CanonicalView(table) if view is None else view
+        self._by_op: dict[Any, list[Node]] = {}
+        key = self.view.key
+        for n in graph.nodes:
+            self._by_op.setdefault(key(n), []).append(n)
+
+    def nodes(self, op: Any) -> list[Node]:
+        """The nodes whose canonical op is ``op``, in graph order (an empty list if none)."""
+        return self._by_op.get(op, [])
+
+    def ops(self) -> tuple:
+        """The canonical ops present, in order of first appearance."""
+        return tuple(self._by_op)
+
+
+@dataclass(frozen=True, eq=False)
+class CompiledPattern:
+    """A pattern compiled once for a table; ``match(node)`` tries it rooted at ``node``.
+
+    >>> from unify import var
+    >>> cp = compile_pattern(('neg', ('neg', var('x'))))
+    >>> cp.root_op, cp.variables
+    ('neg', (~x,))
+
+    See Also
+    --------
+    compile_pattern, find_matches
+    """
+
+    pattern: Any
+    program: Program = field(repr=False)
+    table: Any = field(repr=False, default=None)
+
+    @property
+    def root_op(self) -> Any:
+        """The canonical op at the (first) root, for indexing candidates."""
+        return self.program.root_keys[0]
+
+    @property
+    def root_ops(self) -> tuple:
+        """The canonical op of every root (one per output of a multi-output pattern)."""
+        return self.program.root_keys
+
+    @property
+    def variables(self) -> tuple:
+        """The pattern's variables, in order of first mention."""
+        return self.program.variables
+
+    def match(self, node: Node, index: OpIndex | None = None) -> Match | FailedMatch:
+        """Match this pattern with its (first) root at ``node``: a ``Match`` or a falsy ``FailedMatch``."""
+        view = index.view if index is not None else CanonicalView(self.table)
+        found = first(self.program, view, node, _Roots(self.program, view, node, index), _accept(self.program))
+        if isinstance(found, Failure):
+            return FailedMatch(node, self.pattern, self.program, found, view)
+        return self._match(found)
+
+    def _match(self, sol: Solution) -> Match:
+        nodes = tuple(sorted({n: None for n in sol.matched}))
+        return Match(self.pattern, sol.roots[0], _bindings(self.program, sol.slots), nodes, sol.roots)
+
+
+def compile_pattern(pattern: Any, table=None) -> CompiledPattern:
+    """Compile a pattern term (or a tuple of terms sharing variables) against an op table.
+
+    Op names are checked (``UnknownOpError`` with a did-you-mean), and terms
+    with fewer arguments than the op's schema get its defaults.
+
+    >>> from unify import var
+    >>> compile_pattern(('sum', var('x'))).program.code[0][3]  # sum(x) has 4 canonical operands
+    4
+
+    See Also
+    --------
+    CompiledPattern, find_matches
+    """
+    if isinstance(pattern, CompiledPattern):
+        return pattern
+    return CompiledPattern(pattern, compile_program(pattern, CanonicalView(table)), table)
+
+
+def find_matches(graph: Graph, pattern: Any, table=None, *, index: OpIndex | None = None) -> list[Match]:
+    """All matches of ``pattern`` in ``graph``, in graph order of their (first) root.
+
+    Candidates come from an index by canonical op (built once if not given),
+    so the cost is linear in the size of the graph.  Overlapping matches are
+    all returned; a rewrite driver decides which to apply.
+
+    >>> import torch, torch.fx as fx
+    >>> from unify import var
+    >>> gm = fx.symbolic_trace(lambda a, b: (a + b) * (b + a))
+    >>> len(find_matches(gm.graph, ('mul', ('add', var('x'), var('y')), ('add', var('x'), var('y')))))
+    1
+
+    See Also
+    --------
+    compile_pattern, explain
+    """
+    cp = compile_pattern(pattern, table)
+    index = OpIndex(graph, cp.table) if index is None else index
+    found = []
+    for node in index.nodes(cp.root_op):
+        m = cp.match(node, index)
+        if m:
+            found.append(m)
+    return found
+
+
+def explain(node: Node, pattern: Any, table=None) -> str:
+    """Why ``pattern`` does (or does not) match at ``node``, in one readable paragraph.
+
+    >>> import torch, torch.fx as fx
+    >>> from unify import var
+    >>> gm = fx.symbolic_trace(lambda a: torch.sum(a, 1) * 2.0)
+    >>> mul = [n for n in gm.graph.nodes if n.name == 'mul'][0]
+    >>> print(explain(mul, ('mul', var('x'), 2)))
+    mul(~x, 2) matches node 'mul' with ~x = node 'sum_1'
+    >>> print(explain(mul, ('mul', ('sum', var('x'), (0,), False, None), 2.0)))
+    mul(sum(~x, (0,), False, None), 2.0) does not match node 'mul': at mul[0].sum[1][0]: expected the literal 0, got 1;
+    best partial match: ~x = node 'a'
+
+    See Also
+    --------
+    FailedMatch, find_matches
+    """
+    from .diagnose import explain_result, show_term
+    return explain_result(node, show_term(pattern), compile_pattern(pattern, table).match(node))
+
+
+@dataclass(frozen=True)
+class _Roots:
+    """Candidates for the extra roots of a multi-output pattern: users of shared nodes, else the index."""
+
+    program: Program
+    view: Any
+    node: Node
+    index: OpIndex | None
+
+    def __call__(self, i: int, slots) -> list[Node]:
+        anchor = self.program.anchors[i]
+        if anchor is not None and isinstance(slots[anchor.slot], Node):
+            level = [slots[anchor.slot]]
+            for k in anchor.keys:
+                level = list({u: None for n in level for u in n.users if self.view.key(u) == k})
+            return sorted(level)
+        index = self.index if self.index is not None else OpIndex(self.node.graph, view=self.view)
+        return index.nodes(self.program.root_keys[i])
+
+
+def _accept(program: Program):
+    """The post-check of a complete assignment: no escaping inner node, no cycle."""
+    multi = len(program.root_regs) > 1
+
+    def accept(sol: Solution):
+        inside = set(sol.matched)
+        keep = set(sol.roots).union(sol.slots[s] for s in program.named)
+        for n in sol.matched:
+            if n not in keep:
+                for u in n.users:
+                    if u not in inside:
+                        return ("escape", n, u)
+        if (multi or program.named) and creates_cycle(sol.matched):
+            return ("cycle",)
+        return None
+    return accept

@@ -1,0 +1,127 @@
+"""Memoized node resolution: nodes with the same call shape share one ``OpTable.resolve_node`` result.
+
+Resolving a node through the op table (binding its args to the canonical
+schema, filling defaults) costs tens of microseconds; graphs repeat the same
+call shapes thousands of times (``mul(<node>, <node>)``, ``sum(<node>, 1,
+True)``).  The *shape* of a call is its op, target and arguments with every
+node replaced by a hole numbered by first occurrence (so ``x * x`` and ``x * y``
+differ) and every literal tagged with its exact type (so ``1``, ``1.0``,
+``True`` and ``-0.0``/``0.0`` differ).  The first node of a shape is resolved
+for real; its operands, with nodes turned into holes, are a template that the
+next nodes of the same shape fill in.  This relies on the table treating nodes
+as opaque values, which is its contract (``node_operands`` keeps nodes as is).
+
+See Also
+--------
+fxcore.canonical_view.CanonicalView : owns one memo per search.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from torch.fx import Node
+
+__all__ = ["ResolutionMemo"]
+
+
+class _Hole:
+    """The ``i``-th distinct node among a call's arguments."""
+
+    __slots__ = ("i",)
+
+    def __init__(self, i: int) -> None:
+        self.i = i
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is _Hole and other.i == self.i
+
+    def __hash__(self) -> int:
+        return hash((_Hole, self.i))
+
+
+_NO_SHAPE = object()
+
+
+def _shape_of(seq: Any, nodes: dict) -> tuple:
+    """A hashable description of an argument sequence: nodes as hole numbers, literals with their type."""
+    out = []
+    for a in seq:
+        if isinstance(a, Node):
+            i = nodes.get(a)
+            if i is None:
+                i = nodes[a] = len(nodes)
+            out.append(i)
+            continue
+        t = type(a)
+        if t is float:
+            out.append((t, a.hex()))
+        elif t is dict:
+            out.append((t, tuple(a), _shape_of(a.values(), nodes)))
+        elif isinstance(a, (list, tuple)):
+            out.append((t, _shape_of(a, nodes)))
+        else:
+            out.append((t, a))
+    return tuple(out)
+
+
+def _template(value: Any, holes: dict) -> Any:
+    """Operands with each argument node replaced by its hole."""
+    if isinstance(value, Node):
+        return _Hole(holes[value]) if value in holes else _NO_SHAPE
+    if type(value) is tuple:
+        return tuple(_template(v, holes) for v in value)
+    return value
+
+
+def _fill(template: Any, nodes: list) -> Any:
+    if type(template) is _Hole:
+        return nodes[template.i]
+    if type(template) is tuple:
+        return tuple(_fill(v, nodes) for v in template)
+    return template
+
+
+def _has_stray_node(template: Any) -> bool:
+    if template is _NO_SHAPE:
+        return True
+    return type(template) is tuple and any(_has_stray_node(v) for v in template)
+
+
+class ResolutionMemo:
+    """``resolve(node, compute)``: ``compute(node)`` once per call shape, then template filling.
+
+    >>> import torch, torch.fx as fx
+    >>> g = fx.Graph(); a, b = g.placeholder('a'), g.placeholder('b')
+    >>> m1, m2 = g.call_function(torch.mul, (a, b)), g.call_function(torch.mul, (b, a))
+    >>> calls = []
+    >>> def compute(n): calls.append(n.name); return ('mul', tuple(n.args))
+    >>> memo = ResolutionMemo()
+    >>> memo.resolve(m1, compute), memo.resolve(m2, compute), calls
+    (('mul', (a, b)), ('mul', (b, a)), ['mul'])
+
+    See Also
+    --------
+    fxcore.canonical_view.CanonicalView
+    """
+
+    def __init__(self) -> None:
+        self._templates: dict = {}
+
+    def resolve(self, node: Node, compute) -> tuple:
+        nodes: dict = {}
+        try:
+            kwargs = node.kwargs
+            key = (node.op, node.target, _shape_of(node.args, nodes),
+                   (tuple(kwargs), _shape_of(kwargs.values(), nodes)) if kwargs else ())
+            entry = self._templates.get(key)
+        except TypeError:  # an unhashable literal: no memo for this shape
+            return compute(node)
+        if entry is not None:
+            name, template = entry
+            return name, _fill(template, list(nodes))
+        found = compute(node)
+        name, operands = found
+        template = _template(operands, nodes)
+        if not _has_stray_node(template):
+            self._templates[key] = (name, template)
+        return found

@@ -1,0 +1,119 @@
+"""Surgery: replacements keep the numbers, lint passes, meta is kept, dead nodes go, impure nodes stay."""
+import pytest
+import torch
+import torch.fx as fx
+
+from fxcore.match import find_matches
+from fxcore.ops_model import Attr
+from fxcore.surgery import ReplacementError, instantiate, replace_match
+from tests.graphs import FRONT_ENDS, LinearRelu, Swish, node, trace
+from unify import var
+
+x, y, w, b = var("x"), var("y"), var("w"), var("b")
+
+
+def _check(gm, model, *inputs):
+    gm.graph.lint()
+    gm.recompile()
+    torch.testing.assert_close(gm(*inputs), model(*inputs))
+
+
+@pytest.mark.parametrize("front_end", FRONT_ENDS)
+def test_swish_to_silu_keeps_numbers(front_end):
+    model = Swish()
+    gm = trace(model, front_end)
+    (m,) = find_matches(gm.graph, ("mul", x, ("sigmoid", x)))
+    new = replace_match(gm, m, ("silu", x), rule_id="swish")
+    assert [n.meta["rewrite_rule"] for n in new] == ["swish"]
+    assert not any(n.op == "call_function" and "sigmoid" in str(n.target) for n in gm.graph.nodes)
+    _check(gm, model, torch.randn(2, 4))
+
+
+def test_meta_val_recomputed_with_fake_tensors():
+    gm = trace(Swish(), "make_fx")
+    (m,) = find_matches(gm.graph, ("mul", x, ("sigmoid", x)))
+    m.root.meta["stack_trace"] = "File model.py, line 7"
+    (new,) = replace_match(gm, m, ("silu", x), rule_id="swish")
+    assert new.meta["val"].shape == (2, 4) and new.meta["stack_trace"] == "File model.py, line 7"
+
+
+def test_val_absent_without_fake_inputs():
+    gm = fx.symbolic_trace(Swish())
+    (m,) = find_matches(gm.graph, ("mul", x, ("sigmoid", x)))
+    (new,) = replace_match(gm, m, ("silu", x), rule_id="swish")
+    assert "val" not in new.meta
+
+
+def test_bare_variable_redirects_and_erases_dead_nodes():
+    model = fx.symbolic_trace(lambda a: torch.neg(torch.neg(a)) * 3)
+    gm = fx.symbolic_trace(lambda a: torch.neg(torch.neg(a)) * 3)
+    (m,) = find_matches(gm.graph, ("neg", ("neg", x)))
+    assert replace_match(gm, m, x, rule_id="neg-neg") == []
+    assert [n.name for n in gm.graph.nodes] == ["a", "mul", "output"]
+    _check(gm, model, torch.randn(3))
+
+
+def test_attr_values_become_get_attr_nodes():
+    model = LinearRelu()
+    gm = trace(model, "symbolic_trace")
+    (m,) = find_matches(gm.graph, ("relu", ("linear", x, w, b)))
+    assert m.bindings[w] == Attr("fc.weight")
+    new = replace_match(gm, m, ("relu", ("linear", x, w, b)), rule_id="same")
+    assert sorted(n.op for n in new) == ["call_function", "call_function", "get_attr", "get_attr"]
+    assert not any(n.op == "call_module" for n in gm.graph.nodes)  # the module call was dead and erased
+    _check(gm, model, torch.randn(2, 4))
+
+
+def test_callable_replacement():
+    model = Swish()
+    gm = fx.symbolic_trace(model)
+    (m,) = find_matches(gm.graph, ("mul", x, ("sigmoid", x)))
+
+    def build(bindings, graph):
+        return graph.call_function(torch.nn.functional.silu, (bindings[x],))
+
+    (new,) = replace_match(gm, m, build, rule_id="py-swish")
+    assert new.meta["rewrite_rule"] == "py-swish"
+    _check(gm, model, torch.randn(5))
+
+
+def test_multi_output_replacement():
+    def f(a):
+        return torch.relu(a) + 1, torch.sigmoid(a) * 2
+
+    gm = fx.symbolic_trace(f)
+    (m,) = find_matches(gm.graph, (("relu", x), ("sigmoid", x)))
+    replace_match(gm, m, (("clamp", x, 0, None), ("reciprocal", ("add", ("exp", ("neg", x)), 1))),
+                  rule_id="multi")
+    _check(gm, f, torch.randn(6))
+
+
+def test_impure_nodes_are_never_erased():
+    g = fx.Graph()
+    a = g.placeholder("a")
+    r = g.call_function(torch.neg, (g.call_function(torch.neg, (a,)),))
+    g.call_function(print, (a,))
+    g.output(r)
+    gm = fx.GraphModule(torch.nn.Module(), g)
+    (m,) = find_matches(gm.graph, ("neg", ("neg", x)))
+    replace_match(gm, m, x, rule_id="neg-neg")
+    assert [n.op for n in gm.graph.nodes].count("call_function") == 1  # print stays
+
+
+def test_errors_say_how_to_fix():
+    gm = fx.symbolic_trace(Swish())
+    (m,) = find_matches(gm.graph, ("mul", x, ("sigmoid", x)))
+    with pytest.raises(ReplacementError, match="does not bind"):
+        replace_match(gm, m, ("silu", y), rule_id="bad")
+    with pytest.raises(ReplacementError, match="literal"):
+        replace_match(gm, m, 0, rule_id="bad")
+
+
+def test_instantiate_deep_term_without_recursion():
+    g = fx.Graph()
+    a = g.placeholder("a")
+    t = x
+    for _ in range(20_000):
+        t = ("neg", t)
+    out = instantiate(g, t, {x: a})
+    assert out.op == "call_function" and len(g.nodes) == 20_001
