@@ -41,7 +41,7 @@ from fxcore.ops_model import (ANY, REQUIRED, Attr, ModuleSpelling, OpDef, OpSche
                               OpSignatureError, Param, Spelling, UnknownOpError, Unresolved, opdef)
 from fxcore.ops_modules import module_spellings
 from fxcore.ops_schemas import default_opdefs
-from fxcore.ops_spellings import aten_spellings, function_spellings, method_spellings
+from fxcore.ops_spellings import aten_spellings, canonical_spellings, function_spellings, method_spellings
 from fxcore.ops_table import OpTable
 
 __all__ = [
@@ -64,7 +64,7 @@ def default_table() -> OpTable:
     OpTable.extended : add your own ops without touching this one.
     """
     return OpTable(default_opdefs(), function_spellings() + aten_spellings(), method_spellings(),
-                   module_spellings(), default_emits())
+                   module_spellings(), default_emits(), canonical_spellings())
 
 
 def _table(table: Optional[OpTable]) -> OpTable:

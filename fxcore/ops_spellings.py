@@ -26,7 +26,7 @@ from fxcore.ops_emit import identity
 from fxcore.ops_model import ANY, NotRepresentable, Spelling
 from fxcore.ops_schemas import default_opdefs
 
-__all__ = ["function_spellings", "method_spellings", "aten_spellings", "VARARGS"]
+__all__ = ["function_spellings", "method_spellings", "aten_spellings", "canonical_spellings", "VARARGS", "ALIASES"]
 
 VARARGS = {"view": "size", "reshape": "shape", "permute": "dims", "expand": "size", "repeat": "repeats",
            "flip": "dims", "rand": "size", "randn": "size"}
@@ -299,3 +299,22 @@ def aten_spellings() -> tuple:
         out.append((getattr(torch.ops.aten, base), _aten_spelling(d.name)))
     return tuple(out)
 
+
+
+def canonical_spellings() -> tuple:
+    """``(op name, Spelling)`` pairs with the op-level rules `normalize_call` applies to patterns.
+
+    >>> from fxcore.ops import normalize_call
+    >>> normalize_call('max_pool2d', ('x', 2))
+    ('x', (2, 2), (2, 2), (0, 0), (1, 1), False)
+    >>> normalize_call('var', ('x',), {'correction': None})
+    ('x', None, 1, False)
+
+    See Also
+    --------
+    fxcore.ops_table.OpTable.normalize_call
+    """
+    out = [(d.name, Spelling(d.name, adapt=_pool_stride)) for d in default_opdefs()
+           if "pool" in d.name and "adaptive" not in d.name]
+    out += [(n, Spelling(n, adapt=_var_correction)) for n in ("var", "std")]
+    return tuple(out)

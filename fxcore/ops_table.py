@@ -77,19 +77,25 @@ class OpTable:
     fxcore.ops.default_table, OpTable.extended
     """
 
-    def __init__(self, opdefs=(), functions=(), methods=(), modules=(), emits=()):
+    def __init__(self, opdefs=(), functions=(), methods=(), modules=(), emits=(), canonical=()):
         self._defs = _freeze_map((d.name, d) for d in opdefs)
         self._functions = _freeze_map(functions)
         self._methods = _freeze_map(methods)
         self._modules = _freeze_map((m.module_type, m) for m in modules)
         self._emits = _freeze_map((e.op, e) for e in emits)
-        self._parts = (tuple(opdefs), tuple(functions), tuple(methods), tuple(modules), tuple(emits))
+        self._canonical = _freeze_map(canonical)
+        self._parts = tuple(tuple(p) for p in (opdefs, functions, methods, modules, emits, canonical))
 
     def __repr__(self) -> str:
         return f"<OpTable: {len(self._defs)} ops, {len(self._functions)} functions, {len(self._methods)} methods>"
 
-    def extended(self, *opdefs: OpDef, functions=(), methods=(), modules=(), emits=()) -> "OpTable":
+    def extended(self, *opdefs: OpDef, functions=(), methods=(), modules=(), emits=(), canonical=()) -> "OpTable":
         """A new table with more ops and spellings; new entries take precedence over existing ones.
+
+        ``functions``: ``(callable, Spelling)`` pairs; ``methods``: ``(method name, Spelling)``;
+        ``modules``: `ModuleSpelling` values; ``emits``: `EmitSpec` values; ``canonical``:
+        ``(op name, Spelling)`` pairs whose ``adapt`` `normalize_call` applies (op-level rules such
+        as "a pool's empty stride is its kernel size").
 
         >>> from fxcore.ops import default_table, opdef, Spelling
         >>> t = default_table().extended(opdef("my_gelu(Tensor self)"), methods=[("my_gelu", Spelling("my_gelu"))])
@@ -103,9 +109,8 @@ class OpTable:
         for d in opdefs:
             if not isinstance(d, OpDef):
                 raise TypeError(f"extended() takes OpDef values, got {d!r}; build one with fxcore.ops.opdef('name(...)')")
-        o, f, m, mo, e = self._parts
-        return OpTable(tuple(opdefs) + o, tuple(functions) + f, tuple(methods) + m, tuple(modules) + mo,
-                       tuple(emits) + e)
+        new = (opdefs, functions, methods, modules, emits, canonical)
+        return OpTable(*(tuple(n) + old for n, old in zip(new, self._parts)))
 
     def names(self) -> tuple:
         """All canonical op names, in table order."""
@@ -318,7 +323,7 @@ class OpTable:
         fxcore.ops.normalize_call
         """
         d = self.op(name)
-        spelling = Spelling(d.name, varargs=None)
+        spelling = self._canonical.get(d.name) or Spelling(d.name)
         try:
             return finish(d, spelling, bind_names(d, spelling, tuple(args), dict(kwargs or {})))
         except NotRepresentable as exc:
