@@ -24,6 +24,21 @@ bare target would read as a canonical name (``x.view(torch.float16)`` is not the
 call_module node in a graph without owning module), ``canonical_op`` returns
 ``Unresolved(kind, target)``, which equals no string: an op is never silently mis-canonicalized.
 
+Design notes
+------------
+- Canonical names are aten names; one name per result structure (``max`` full reduction vs
+  ``max.dim`` returning ``(values, indices)`` vs ``maximum``). ``relu6`` is ``hardtanh(x, 0, 6)``;
+  ``x.shape`` is ``size(x)``; numpy-style aliases (``clip``, ``divide``, ``concat``...) map to the
+  aten name; ``operator.iadd`` and ``x.add_()`` are ``add_`` (impure, ``inplace_of='add'``).
+- aten overloads bind by their own schema, so make_fx/export graphs normalize like eager calls.
+  Decompositions that return tuples (``native_batch_norm``, ``native_layer_norm``,
+  ``max_pool2d_with_indices``, ``native_dropout``) have no single-op canonical form and stay
+  unknown; ``aten.convolution`` is ``conv{n}d`` / ``conv_transpose{n}d``.
+- Modules are matched by exact type; parameters and buffers are `Attr` operands; a module
+  configuration with no functional equivalent (``padding_mode='reflect'``) stays unknown.
+- Every table is immutable; `OpTable.extended` returns a new one. Table order is the order of the
+  data modules, never of a set or dict built from hashes.
+
 See Also
 --------
 fxcore.ops_table.OpTable : the registry (``default_table()`` is the standard one).
@@ -135,8 +150,9 @@ def is_impure(node: torch.fx.Node, table: Optional[OpTable] = None) -> bool:
     """True if the node has effects and must never be matched as an inner node or erased.
 
     Placeholders and outputs, in-place ops, random ops (dropout in training), I/O (print,
-    setitem, asserts) are impure; unknown calls defer to torch's ``Node.is_impure()``, and an
-    unknown call_method whose name ends in ``_`` is assumed in-place.
+    setitem, asserts) are impure; unknown calls defer to torch's ``Node.is_impure()``, except
+    that an unknown call_method whose name ends in ``_``, and an unknown call passing ``out=`` or
+    ``inplace=True``, are assumed to mutate.
 
     >>> g = torch.fx.Graph(); x = g.placeholder('x')
     >>> is_impure(x), is_impure(g.call_method('add_', (x, x))), is_impure(g.call_method('add', (x, x)))
@@ -153,6 +169,8 @@ def is_impure(node: torch.fx.Node, table: Optional[OpTable] = None) -> bool:
     if found is not None:
         return t.is_impure_call(*found)
     if node.op == "call_method" and str(node.target).endswith("_"):
+        return True
+    if node.kwargs.get("out") is not None or node.kwargs.get("inplace") is True:
         return True
     if node.op == "get_attr":
         return False

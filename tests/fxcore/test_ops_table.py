@@ -133,6 +133,7 @@ def _graph_node(target, *args, op="call_function", **kwargs):
     _graph_node(torch._assert, "X", "msg"), _graph_node("copy_", "X", "X", op="call_method"),
     _graph_node("my_weird_", "X", op="call_method"), _graph_node(torch.ops.aten.add_.Tensor, "X", "X"),
     _graph_node(torch.ops.aten._assert_async.msg, "X", "m"), _graph_node(torch.randint, 5, (2,)),
+    _graph_node(torch.add, "X", "X", out="X"), _graph_node(torch.nn.functional.threshold, "X", 0.1, 0.0, inplace=True),
 ], ids=lambda n: str(n.target))
 def test_impure(node):
     assert ops.is_impure(node)
