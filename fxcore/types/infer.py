@@ -73,6 +73,7 @@ class Inference:
         self.untyped: list = []
         self._fresh: dict = {}
         self._attr_types: dict = {}
+        self._resolved: dict = {}
 
     # -- what rules call back into -------------------------------------------------------------
     def type_of_node(self, node: torch.fx.Node) -> Any:
@@ -159,6 +160,12 @@ class Inference:
         return substitute(t, self.subst)
 
     def _resolve(self, node: torch.fx.Node) -> tuple:
+        """``(op, operands, param names)``, computed once per node (passes reuse it)."""
+        if node not in self._resolved:
+            self._resolved[node] = self._resolve_uncached(node)
+        return self._resolved[node]
+
+    def _resolve_uncached(self, node: torch.fx.Node) -> tuple:
         found = self.table.resolve_node(node)
         if found is not None:
             name, operands = found
@@ -183,7 +190,9 @@ class Inference:
         except (IndexError, ValueError, KeyError, AttributeError, TypeError, ZeroDivisionError) as e:
             raise GradualTypeError(f"the type rule failed with {e!r}", node=node.name, op=op,
                                    input_types=ctx.input_types()) from e
-        return self._meet_meta(node, op, t) if self.use_meta and not self.symbolic else t
+        if self.use_meta and not self.symbolic and ("val" in node.meta or "tensor_meta" in node.meta):
+            return self._meet_meta(node, op, t)
+        return t
 
     def _no_rule(self, node: torch.fx.Node, op: Any) -> Any:
         t = meta_type(node) if self.use_meta else Dyn

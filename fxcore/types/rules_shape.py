@@ -70,6 +70,18 @@ def _check_numel(ctx: RuleContext, t: TensorType, out: list) -> None:
             ctx.equal(v, b // a, "reshape element count")
 
 
+def _static_reshape(ctx: RuleContext, t: TensorType, out: list) -> TensorType:
+    """The all-int fast path of :func:`reshape_dims`."""
+    total, known = product(t.dims), product(d for d in out if d != -1)
+    if -1 in out:
+        if known == 0 or total % known:
+            ctx.fail(f"cannot split {total} elements into pieces of {known}")
+        out[out.index(-1)] = total // known
+    elif total != known:
+        ctx.fail(f"cannot reshape a tensor of {total} elements ({t!r}) into shape {tuple(out)} ({known} elements)")
+    return TensorType(tuple(out), t.dtype)
+
+
 def reshape_dims(ctx: RuleContext, t: Any, sizes) -> Any:
     """The type of reshaping a tensor of type ``t`` to ``sizes`` (ints, -1, size nodes)."""
     out = [ctx.resolve(ctx.dim(s)) for s in sizes]
@@ -81,6 +93,8 @@ def reshape_dims(ctx: RuleContext, t: Any, sizes) -> Any:
         return TensorType(tuple(ctx.fresh() if d == -1 else d for d in out))
     dims = [ctx.resolve(d) for d in t.dims]
     t = t.with_dims(dims)
+    if all(type(d) is int for d in dims) and all(type(d) is int for d in out):
+        return _static_reshape(ctx, t, out)
     if -1 in out:
         known = [d for d in out if d != -1]
         out[out.index(-1)] = _quotient(ctx, monomial(dims), monomial(known))

@@ -79,6 +79,8 @@ Dyn = _DynType()
 
 def _dim(d: Any) -> Any:
     """Normalize one dimension: ints (also numpy/SymInt-free ints), Dyn (either library's), Var."""
+    if type(d) is int or d is Dyn or type(d) is Var:
+        return d
     if d is None or isinstance(d, (_DynType, _torch_tt._DynType, torch.SymInt)):
         return Dyn  # a SymInt is never forced to an int here (that would specialize it)
     if isinstance(d, Var) or (isinstance(d, int) and not isinstance(d, bool)):
