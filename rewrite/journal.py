@@ -127,11 +127,15 @@ class GraphJournal:
             self._users_before[node] = tuple(node.users)
 
     def add_attr(self, name: str, value: Any) -> str:
-        """Set a new attribute (parameter, buffer, tensor) on the module, journaled."""
+        """Add a new attribute to the module, journaled: a submodule, parameter, buffer (plain tensor) or value."""
         if hasattr(self.gm, name):
             raise JournalError(f"attribute {name!r} already exists on the module; pick a fresh name")
         if isinstance(value, torch.nn.Module):
             self.gm.add_submodule(name, value)
+        elif isinstance(value, torch.nn.Parameter):
+            self.gm.register_parameter(name, value)
+        elif isinstance(value, torch.Tensor):
+            self.gm.register_buffer(name, value)
         else:
             setattr(self.gm, name, value)
         self.events.append(_AddedAttr(name))

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rewrite.journal import GraphJournal, JournalError
+from tests.rewrite.util import fingerprint
 
 
 def _chain(n: int) -> fx.GraphModule:
@@ -23,20 +24,6 @@ def _chain(n: int) -> fx.GraphModule:
             cur = graph.call_function(operator.add, (cur, y))
     graph.output(cur)
     return fx.GraphModule(torch.nn.Module(), graph)
-
-
-def fingerprint(gm: fx.GraphModule):
-    """Everything observable about a graph: order, names, ops, args, users, meta identity."""
-    rows = []
-    for node in gm.graph.nodes:
-        rows.append((
-            node.name, node.op, node.target,
-            fx.node.map_arg(node.args, lambda a: a.name),
-            fx.node.map_arg(dict(node.kwargs), lambda a: a.name),
-            tuple(u.name for u in node.users),
-            id(node.meta),
-        ))
-    return rows, len(gm.graph.nodes), gm.graph._len, sorted(n for n, _ in gm.named_parameters())
 
 
 edit = st.tuples(st.sampled_from(["insert", "redirect", "erase", "attr", "set_args"]), st.integers(0, 10**6))

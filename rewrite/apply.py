@@ -1,0 +1,222 @@
+"""``rewrite.apply(gm, ruleset)``: a worklist driver that rewrites a GraphModule to a fixpoint.
+
+Candidates come from an index by canonical root op, so rules whose root op is
+absent from the graph cost nothing; after a rewrite only the new nodes and the
+users above them (up to the deepest pattern's depth) are revisited. The order is
+the rule set's (priority, then specificity, then file order). Every change is
+journaled: on any error the module is left exactly as it was. The module is
+linted and recompiled once, at the end.
+
+See Also:
+    rewrite.journal.GraphJournal, rewrite.termination.TerminationWatch,
+    rewrite.report.Report
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import torch.fx as fx
+
+from unify import isvar
+from fxcore.match import compile_pattern
+from fxcore.ops import canonical_op, default_table, node_operands
+from fxcore.surgery import replace_match
+
+from .errors import RuleError
+from .facts import describe
+from .journal import GraphJournal
+from .replacement import replacement_term
+from .report import Report, Rewrite, RuleStats
+from .termination import TerminationWatch, default_budget
+
+__all__ = ["apply", "ApplyError", "RulePlan"]
+
+
+class ApplyError(RuntimeError):
+    """A rule failed while being applied; the module was left exactly as it was."""
+
+
+@dataclass(frozen=True)
+class _Entry:
+    rule: Any
+    pattern: Any
+
+
+@dataclass(frozen=True)
+class RulePlan:
+    """A rule set compiled for matching: entries indexed by canonical root op, in rule-set order."""
+
+    name: str
+    entries: tuple[_Entry, ...]
+    by_root: tuple[tuple[Any, tuple[_Entry, ...]], ...]
+    depth: int
+
+    @staticmethod
+    @lru_cache(maxsize=64)
+    def build(ruleset, table) -> "RulePlan":
+        """Compile every enabled rule of ``ruleset`` once (cached per rule set and op table)."""
+        entries = tuple(_Entry(rule, compile_pattern(rule.pattern, table)) for rule in ruleset.ordered())
+        index: dict[Any, list[_Entry]] = {}
+        for entry in entries:
+            index.setdefault(entry.pattern.root_op, []).append(entry)
+        depth = max((_depth(entry.rule.pattern) for entry in entries), default=1)
+        return RulePlan(ruleset.name, entries, tuple((op, tuple(es)) for op, es in index.items()), depth)
+
+
+def _depth(term: Any) -> int:
+    """Nesting depth of a pattern term (iterative)."""
+    deepest, stack = 0, [(term, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, (tuple, list)):
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in item)
+    return max(deepest - 1, 1)
+
+
+def apply(gm: fx.GraphModule, ruleset, *, max_rewrites: int | None = None, once: bool = False,
+          dry_run: bool = False, table=None) -> fx.GraphModule:
+    """Rewrite ``gm`` in place with ``ruleset`` to a fixpoint; return it, recompiled.
+
+    ``once=True`` makes one sweep over the graph (new nodes are not revisited);
+    ``dry_run=True`` finds and reports the rewrites, then leaves the module as it
+    was. The :class:`~rewrite.report.Report` is in ``gm.meta['rewrite_report']``
+    (see :func:`rewrite.report.report_of`). On any error the module is exactly
+    as it was before the call.
+    """
+    table = default_table() if table is None else table
+    plan = RulePlan.build(ruleset, table)
+    budget = default_budget(len(gm.graph.nodes)) if max_rewrites is None else max_rewrites
+    started, nodes_before = time.perf_counter(), len(gm.graph.nodes)
+    recompiled = False
+    with GraphJournal(gm) as journal:
+        try:
+            driver = _Driver(gm, plan, table, journal, budget, once)
+            driver.run()
+            if dry_run:
+                journal.rollback()
+            elif journal.changed:
+                gm.graph.lint()
+                recompiled = True
+                gm.recompile()
+        except BaseException:
+            journal.rollback()
+            if recompiled:
+                gm.recompile()
+            raise
+    report = driver.report(nodes_before, len(gm.graph.nodes), time.perf_counter() - started, dry_run)
+    gm.meta["rewrite_report"] = report
+    return gm
+
+
+class _Driver:
+    """One apply: the worklist, the op index cache, per-rule stats and termination."""
+
+    def __init__(self, gm, plan: RulePlan, table, journal: GraphJournal, budget: int, once: bool):
+        self.gm, self.plan, self.table, self.journal, self.once = gm, plan, table, journal, once
+        self.by_root = dict(plan.by_root)
+        self.fired: dict[str, int] = {e.rule.id: 0 for e in plan.entries}
+        self.attempts: dict[str, int] = dict.fromkeys(self.fired, 0)
+        self.seconds: dict[str, float] = dict.fromkeys(self.fired, 0.0)
+        self.rewrites: list[Rewrite] = []
+        self._op_cache: dict[fx.Node, Any] = {}
+        self._original = set(gm.graph.nodes)
+        self.watch = TerminationWatch(budget, self._describe, lambda n: isinstance(n, fx.Node)
+                                      and n not in self._original)
+
+    def _describe(self, node: fx.Node) -> tuple:
+        return self.op_of(node), tuple(node_operands(node, self.table))
+
+    def op_of(self, node: fx.Node) -> Any:
+        op = self._op_cache.get(node)
+        if op is None:
+            op = self._op_cache[node] = canonical_op(node, self.table)
+        return op
+
+    def run(self) -> None:
+        worklist = deque(self.gm.graph.nodes)
+        queued = set(worklist)
+        while worklist:
+            node = worklist.popleft()
+            queued.discard(node)
+            if node._erased or (not node.users and node.op != "output"):
+                continue
+            entries = self.by_root.get(self.op_of(node))
+            if entries and not self.once:
+                self._enqueue(worklist, queued, self._try_rules(node, entries))
+            elif entries:
+                self._try_rules(node, entries)
+
+    def _enqueue(self, worklist: deque, queued: set, touched: list[fx.Node]) -> None:
+        frontier = touched
+        for _ in range(self.plan.depth):
+            above = []
+            for node in frontier:
+                if node not in queued and not node._erased:
+                    worklist.append(node)
+                    queued.add(node)
+                above.extend(node.users)
+            frontier = above
+
+    def _try_rules(self, node: fx.Node, entries: tuple[_Entry, ...]) -> list[fx.Node]:
+        for entry in entries:
+            rule_id = entry.rule.id
+            start = time.perf_counter()
+            self.attempts[rule_id] += 1
+            try:
+                touched = self._try(node, entry)
+            finally:
+                self.seconds[rule_id] += time.perf_counter() - start
+            if touched is not None:
+                return touched
+        return []
+
+    def _try(self, node: fx.Node, entry: _Entry) -> list[fx.Node] | None:
+        match = entry.pattern.match(node)
+        if not match:
+            return None
+        rule = entry.rule
+        if not rule.guard_holds(match.bindings, describe, result=node):
+            return None
+        mark = len(self.journal.events)
+        name, trace = node.name, node.meta.get("stack_trace")
+        try:
+            term = replacement_term(rule, match, self.gm, self.journal)
+            if term is None:  # a Python replacement declined this match
+                return None
+            new_nodes = replace_match(self.gm, match, term, rule_id=rule.id, table=self.table)
+        except RuleError:
+            raise
+        except Exception as exc:
+            raise ApplyError(
+                f"rule {rule.id!r} failed while rewriting node {name!r}: {type(exc).__name__}: {exc}\n"
+                f"  the module was left unchanged; fix the rule's replacement or add a guard "
+                f"that excludes this node"
+            ) from exc
+        new_value = _new_value(term, match, new_nodes, node)
+        self.fired[rule.id] += 1
+        self.rewrites.append(Rewrite(rule.id, name, trace, tuple(n.name for n in new_nodes)))
+        self.watch.record(rule.id, node, new_value)
+        touched = self.journal.created_since(mark)
+        if isinstance(new_value, fx.Node):
+            touched.append(new_value)
+        return touched
+
+    def report(self, before: int, after: int, seconds: float, dry_run: bool) -> Report:
+        stats = tuple(RuleStats(rid, self.fired[rid], self.attempts[rid], self.seconds[rid])
+                      for rid in self.fired)
+        return Report(self.plan.name, tuple(self.rewrites), stats, before, after, seconds, dry_run)
+
+
+def _new_value(term: Any, match, new_nodes: list[fx.Node], root: fx.Node) -> Any:
+    """What the root's users see after the rewrite: a bound node, or the replacement's root node."""
+    if isvar(term):
+        return match.bindings[term]
+    if isinstance(term, fx.Node) or not new_nodes:
+        return term if isinstance(term, fx.Node) else root
+    return new_nodes[-1]

@@ -1,0 +1,253 @@
+"""rewrite.apply: numbers kept, fixpoint, order, termination, all-or-nothing, reports, scale."""
+
+import math
+import subprocess
+import sys
+import textwrap
+
+import pytest
+import torch
+import torch.fx as fx
+import torch.nn as nn
+from hypothesis import given
+from hypothesis import strategies as st
+
+from rewrite.apply import ApplyError, apply
+from rewrite.errors import NonTerminationError
+from rewrite.loader import load, loads
+from rewrite.pyrules import compute, ops, rule, ruleset
+from rewrite.report import report_of
+from tests.rewrite.util import fingerprint
+from unify import var
+
+x, y = var("x"), var("y")
+
+
+class Cleanups(nn.Module):
+    """A model with something for most standard rules to do."""
+
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(8, 8)
+        self.drop = nn.Dropout(0.1)
+        self.ident = nn.Identity()
+
+    def forward(self, inp):
+        h = self.ident(self.drop(self.lin(inp)))
+        h = h * torch.sigmoid(h)
+        h = torch.neg(torch.neg(h))
+        g = 0.5 * h * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (h + 0.044715 * torch.pow(h, 3.0))))
+        g = g.transpose(0, 1).transpose(0, 1)
+        g = torch.relu(torch.relu(g)).permute(1, 0).permute(1, 0)
+        return g.reshape(32).reshape(4, 8).unsqueeze(1).squeeze(1)
+
+
+def _check_numbers(module: nn.Module, gm: fx.GraphModule, *inputs):
+    torch.testing.assert_close(gm(*inputs), module(*inputs))
+    gm.graph.lint()
+
+
+def test_standard_rules_keep_numbers_and_fire():
+    module = Cleanups().eval()
+    gm = fx.symbolic_trace(module)
+    apply(gm, load("std:std"))
+    _check_numbers(module, gm, torch.randn(4, 8))
+    report = report_of(gm)
+    for rule_id in ("dropout-eval", "identity", "silu", "neg-neg", "gelu-tanh", "transpose-transpose",
+                    "relu-relu", "permute-inverse", "reshape-reshape", "squeeze-unsqueeze"):
+        assert report.fired(rule_id) == 1, (rule_id, report.format())
+    targets = [n.target for n in gm.graph.nodes if n.op == "call_function"]
+    assert torch.nn.functional.silu in targets
+    assert not any(n.op == "call_module" and "drop" in str(n.target) for n in gm.graph.nodes)
+
+
+def test_new_nodes_carry_rule_and_stack_trace():
+    gm = fx.symbolic_trace(Cleanups().eval(), )
+    for node in gm.graph.nodes:
+        node.meta["stack_trace"] = f"File model.py, line {len(node.name)}"
+    apply(gm, load("std:activations"))
+    silu = next(n for n in gm.graph.nodes if n.target is torch.nn.functional.silu)
+    assert silu.meta["rewrite_rule"] == "silu"
+    assert silu.meta["stack_trace"].startswith("File model.py")
+    first = report_of(gm).rewrites[0]
+    assert first.rule_id == "silu" and first.node == "mul" and first.stack_trace
+
+
+def test_fixpoint_revisits_users_after_inner_rewrites():
+    # neg^6: every rewrite exposes a new neg(neg(.)) one level up.
+    gm = fx.symbolic_trace(lambda a: a.neg().neg().neg().neg().neg().neg().relu())
+    apply(gm, load("std:algebraic"))
+    assert [n.op for n in gm.graph.nodes] == ["placeholder", "call_method", "output"]
+    assert report_of(gm).fired("neg-neg") == 3
+
+
+def test_deeper_pattern_is_retried_when_a_grandchild_changes():
+    # silu's pattern is two deep; dropout removal two levels below its root must re-enable it.
+    class DropThenSilu(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.inner = nn.Sequential(nn.Dropout(), nn.Identity())
+
+        def forward(self, a):
+            return self.inner(a) * torch.sigmoid(a)
+
+    gm = fx.symbolic_trace(DropThenSilu().eval())
+    apply(gm, load("std:std"))
+    assert report_of(gm).fired("silu") == 1
+
+
+def test_once_makes_a_single_sweep():
+    gm = fx.symbolic_trace(lambda a: a.neg().neg().neg().neg())
+    apply(gm, load("std:algebraic"), once=True)
+    assert report_of(gm).fired("neg-neg") >= 1
+    full = fx.symbolic_trace(lambda a: a.neg().neg().neg().neg())
+    apply(full, load("std:algebraic"))
+    assert len(full.graph.nodes) == 2  # placeholder, output
+
+
+def test_dry_run_reports_and_leaves_the_module():
+    gm = fx.symbolic_trace(Cleanups().eval())
+    before, code = fingerprint(gm), gm.code
+    apply(gm, load("std:std"), dry_run=True)
+    assert fingerprint(gm) == before and gm.code == code
+    report = report_of(gm)
+    assert report.dry_run and report.fired("silu") == 1
+
+
+def test_swap_cycle_is_named_and_module_untouched():
+    swap = loads("ruleset: swap\nrules:\n  - {id: add-swap, pattern: 'add(x, y)', replacement: 'add(y, x)'}\n",
+                 warn=False)
+    gm = fx.symbolic_trace(lambda a, b: torch.add(a, b).relu())
+    before, code = fingerprint(gm), gm.code
+    with pytest.raises(NonTerminationError, match="add-swap") as info:
+        apply(gm, swap)
+    assert "cycle" in str(info.value)
+    assert fingerprint(gm) == before and gm.code == code
+
+
+def test_two_rule_cycle_names_both_rules():
+    rs = ruleset("pingpong",
+                 rule("to-sigmoid-neg", ops.neg(ops.relu(x)), ops.relu(ops.neg(x))),
+                 rule("to-neg-relu", ops.relu(ops.neg(x)), ops.neg(ops.relu(x))))
+    gm = fx.symbolic_trace(lambda a: torch.neg(torch.relu(a)) + 1)
+    with pytest.raises(NonTerminationError) as info:
+        apply(gm, rs)
+    assert "to-sigmoid-neg" in str(info.value) and "to-neg-relu" in str(info.value)
+
+
+def test_budget_stops_growth_without_a_cycle():
+    grow = ruleset("grow", rule("grow", ops.relu(x), compute(lambda x: ("relu", ("neg", ("neg", x))))))
+    gm = fx.symbolic_trace(lambda a: torch.relu(a))
+    code = gm.code
+    with pytest.raises(NonTerminationError, match="budget of 50"):
+        apply(gm, grow, max_rewrites=50)
+    assert gm.code == code
+
+
+def test_failing_replacement_rolls_back_everything():
+    calls = []
+
+    def explode_third(x):
+        calls.append(x)
+        if len(calls) == 3:
+            raise ZeroDivisionError("boom")
+        return ("silu", x)
+
+    rs = ruleset("explodes", rule("silu-then-boom", ops.mul(x, ops.sigmoid(x)), compute(explode_third)))
+    gm = fx.symbolic_trace(lambda a: [a := a * torch.sigmoid(a) for _ in range(4)][-1])
+    before, code = fingerprint(gm), gm.code
+    inputs = torch.randn(3)
+    expected = gm(inputs)
+    with pytest.raises(ApplyError, match="silu-then-boom") as info:
+        apply(gm, rs)
+    assert "left unchanged" in str(info.value)
+    assert fingerprint(gm) == before and gm.code == code
+    torch.testing.assert_close(gm(inputs), expected)
+
+
+def test_rules_with_absent_root_ops_are_never_tried():
+    gm = fx.symbolic_trace(lambda a: a.neg().neg())
+    apply(gm, load("std:std"))
+    report = report_of(gm)
+    attempted = {s.rule_id for s in report.stats if s.attempts}
+    assert attempted == {"neg-neg"}
+    assert "silu" in report.never_matched
+
+
+def test_priority_beats_specificity_and_file_order():
+    general = rule("general", ops.mul(x, y), compute(lambda x, y: ("add", x, y, 1)))
+    specific = rule("specific", ops.mul(x, 2), compute(lambda x: ("sub", x, x, 1)))
+    low = ruleset("a", general, specific)
+    gm = fx.symbolic_trace(lambda a: a * 2)
+    apply(gm, low)
+    assert report_of(gm).counts == {"specific": 1}  # more specific first
+    boosted = ruleset("b", rule("general", ops.mul(x, y), compute(lambda x, y: ("add", x, y, 1)), priority=1), specific)
+    gm = fx.symbolic_trace(lambda a: a * 2)
+    apply(gm, boosted)
+    assert report_of(gm).counts == {"general": 1}
+
+
+def test_make_fx_and_export_graphs():
+    module = Cleanups().eval()
+    inputs = (torch.randn(4, 8),)
+    from torch.fx.experimental.proxy_tensor import make_fx
+
+    for gm in (make_fx(module)(*inputs), torch.export.export(module, inputs).module()):
+        apply(gm, load("std:std"))
+        _check_numbers(module, gm, *inputs)
+        assert report_of(gm).rewrites
+
+
+def test_same_output_under_any_hash_seed():
+    script = textwrap.dedent("""
+        import torch, torch.fx as fx
+        from tests.rewrite.test_apply import Cleanups
+        from rewrite.apply import apply
+        from rewrite.loader import load
+        gm = fx.symbolic_trace(Cleanups().eval())
+        apply(gm, load("std:std"))
+        print(gm.code)
+        print([(r.rule_id, r.node) for r in gm.meta["rewrite_report"].rewrites])
+    """)
+    outs = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                           env={"PYTHONHASHSEED": seed, "PATH": ""}).stdout for seed in ("0", "12345")}
+    assert len(outs) == 1
+
+
+def test_100k_node_graph_without_recursion_error():
+    graph = fx.Graph()
+    cur = graph.placeholder("a")
+    for _ in range(100_000):
+        cur = graph.call_function(torch.neg, (cur,))
+    graph.output(cur)
+    gm = fx.GraphModule(nn.Module(), graph)
+    apply(gm, load("std:algebraic"))
+    assert len(gm.graph.nodes) == 2
+    assert report_of(gm).fired("neg-neg") == 50_000
+
+
+unary = st.sampled_from([torch.neg, torch.relu, torch.sigmoid, torch.tanh])
+
+
+@given(st.lists(st.tuples(st.sampled_from(["unary", "mul_sig", "add0", "double_t", "neg2"]), unary),
+                min_size=1, max_size=12))
+def test_random_graphs_keep_numbers(steps):
+    def program(a):
+        for kind, fn in steps:
+            if kind == "unary":
+                a = fn(a)
+            elif kind == "mul_sig":
+                a = a * torch.sigmoid(a)
+            elif kind == "add0":
+                a = a + 0
+            elif kind == "double_t":
+                a = a.t().t()
+            else:
+                a = torch.neg(torch.neg(a))
+        return a
+
+    gm = fx.symbolic_trace(program)
+    inputs = torch.randn(3, 3)
+    apply(gm, load("std:std"))
+    gm.graph.lint()
+    torch.testing.assert_close(gm(inputs), program(inputs))
