@@ -100,6 +100,8 @@ def _var(ins, regs, slots, matched, view):
 
 def _bind(ins, regs, slots, matched, view):
     v = regs[ins[1]]
+    if not isinstance(v, Node):  # only nodes are named (ignore_literals: skip the subpattern)
+        return ins[3] if ins[3] >= 0 else False
     bound = slots[ins[2]]
     if bound is UNBOUND:
         slots[ins[2]] = v

@@ -159,7 +159,7 @@ class _Compiler:
     def _walk(self, root: object, reg: int, ri: int) -> None:
         """Emit the instructions of one root, depth first, without recursion."""
         stack: list[tuple[object, int, tuple, int | None]] = [(root, reg, (), None)]
-        fixups: list[tuple[int, int]] = []  # (pc of a skippable instruction, stack depth at its end)
+        fixups = self._fixups = []  # (pc of a skippable instruction, stack depth at its end)
         while stack:
             self._patch(fixups, len(stack))
             pat, r, path, _ = stack.pop()
@@ -206,7 +206,9 @@ class _Compiler:
             self._emit((VAR, reg, slot, None, False), where)
             return
         self.done_bound.add(pat.var)
-        self._emit((BIND, reg, slot), where)
+        pc = self._emit((BIND, reg, slot, -1), where)
+        if self.options.ignore_literals:
+            self._fixups.append((pc, len(stack)))
         stack.append((pat.pattern, reg, path, None))
 
     def _op(self, pat: tuple, reg: int, path: tuple, ri: int, stack: list, fixups: list, where: Where) -> None:
