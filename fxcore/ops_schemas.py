@@ -108,6 +108,7 @@ _OTHER = (
     "any(Tensor self, int[1]? dim=None, bool keepdim=False)",
     "logsumexp(Tensor self, int[1] dim, bool keepdim=False)",
     "cumsum(Tensor self, int dim, *, ScalarType? dtype=None)",
+    "norm(Tensor self, Scalar p=2, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None)",
     "view(Tensor self, SymInt[] size)",
     "reshape(Tensor self, SymInt[] shape)",
     "permute(Tensor self, int[] dims)",

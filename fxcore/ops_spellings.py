@@ -70,6 +70,20 @@ def _var_correction(bound: dict) -> dict:
     return bound
 
 
+def _norm_p(bound: dict) -> dict:
+    """norm: ``p='fro'`` or None is the 2-norm (a vector norm over ``dim``); ``'nuc'`` has no vector form."""
+    bound = dict(bound)
+    if bound.pop("out", None) is not None:
+        raise NotRepresentable("norm with out=")
+    if "ord" in bound:
+        bound["p"] = bound.pop("ord")
+    if bound.get("p", 2) in (None, "fro"):
+        bound["p"] = 2
+    if isinstance(bound.get("p"), str):
+        raise NotRepresentable(f"norm with p={bound['p']!r}")
+    return bound
+
+
 def _half_to_float(bound: dict) -> dict:
     """aten._softmax(x, dim, half_to_float=False) is softmax(x, dim, dtype=None)."""
     bound = dict(bound)
@@ -160,6 +174,7 @@ def _special_functions() -> list:
         (torch.embedding, Spelling("embedding", aliases=(("input", "indices"),))),
         (torch.split, Spelling("split", aliases=(("tensor", "self"), ("split_size_or_sections", "split_size")))),
         (torch.gather, Spelling("gather", drop=(("sparse_grad", False),))),
+        (torch.norm, Spelling("norm", adapt=_norm_p)), (torch.linalg.vector_norm, Spelling("norm", adapt=_norm_p)),
         (builtins.print, _print_chooser), (builtins.getattr, _getattr_chooser), (torch._assert, Spelling("_assert")),
         (operator.setitem, Spelling("setitem")),
     ]
@@ -241,7 +256,8 @@ def method_spellings() -> tuple:
     special = {"max": _max_chooser("max"), "min": _max_chooser("min"), "bernoulli": _bernoulli_chooser,
                "var": Spelling("var", positional=("self", "dim", "unbiased", "keepdim"), adapt=_var_correction),
                "std": Spelling("std", positional=("self", "dim", "unbiased", "keepdim"), adapt=_var_correction),
-               "split": Spelling("split", aliases=(("split_size_or_sections", "split_size"),))}
+               "split": Spelling("split", aliases=(("split_size_or_sections", "split_size"),)),
+               "norm": Spelling("norm", adapt=_norm_p)}
     out = []
     for d in default_opdefs():
         if d.name in special:
@@ -263,6 +279,7 @@ _ATEN_ALIASES = (
     ("split_with_sizes", Spelling("split", schema_names=True, aliases=(("split_sizes", "split_size"),))),
     ("_adaptive_avg_pool2d", Spelling("adaptive_avg_pool2d", schema_names=True)),
     ("true_divide", Spelling("div", schema_names=True)),
+    ("linalg_vector_norm", Spelling("norm", schema_names=True, adapt=_norm_p)),
 )
 
 
@@ -272,6 +289,7 @@ def _aten_spelling(name: str) -> Spelling:
             "gather": (("sparse_grad", False),)}.get(name, ())
     drop = drop + _DROP_NORM if name.endswith("_norm") else drop
     adapt = _var_correction if name in ("var", "std") else (_pool_stride if "pool" in name else None)
+    adapt = _norm_p if name == "norm" else adapt
     return Spelling(name, schema_names=True, drop=drop, adapt=adapt)
 
 
@@ -317,4 +335,5 @@ def canonical_spellings() -> tuple:
     out = [(d.name, Spelling(d.name, adapt=_pool_stride)) for d in default_opdefs()
            if "pool" in d.name and "adaptive" not in d.name]
     out += [(n, Spelling(n, adapt=_var_correction)) for n in ("var", "std")]
+    out.append(("norm", Spelling("norm", adapt=_norm_p)))
     return tuple(out)

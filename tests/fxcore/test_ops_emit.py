@@ -109,6 +109,7 @@ SAMPLES = {
     "argmax": _s(lambda m, a: a.argmax(1), X()), "argmin": _s(lambda m, a: torch.argmin(a), X()),
     "var": _s(lambda m, a: a.var(1, False), X()), "std": _s(lambda m, a: torch.std(a, dim=0, correction=0), X()),
     "all": _s(lambda m, a: a.all(1), _bools()), "any": _s(lambda m, a: torch.any(a), _bools()),
+    "norm": _s(lambda m, a: a.norm(p=1, dim=1, keepdim=True), X()),
     "logsumexp": _s(lambda m, a: a.logsumexp(1), X()), "cumsum": _s(lambda m, a: a.cumsum(1), X()),
     "view": _s(lambda m, a: a.view(3, 2), X()), "reshape": _s(lambda m, a: a.reshape(-1), X()),
     "permute": _s(lambda m, a: a.permute(1, 0), X()), "transpose": _s(lambda m, a: a.transpose(0, 1), X()),

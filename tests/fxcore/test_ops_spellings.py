@@ -140,6 +140,10 @@ GROUPS = {
     ("size", ("x", None)): [f1(lambda m, x: x.size()), f1(lambda m, x: x.shape), f1(lambda m, x: aten.size(x))],
     ("size", ("x", 1)): [f1(lambda m, x: x.size(1)), f1(lambda m, x: aten.sym_size.int(x, 1)),
                          f1(lambda m, x: x.size(dim=1))],
+    ("norm", ("x", 2, (1,), False, None)): [
+        f1(lambda m, x: x.norm(dim=1)), f1(lambda m, x: torch.norm(x, dim=1)), f1(lambda m, x: torch.norm(x, 2, 1)),
+        f1(lambda m, x: torch.linalg.vector_norm(x, dim=1)), f1(lambda m, x: aten.linalg_vector_norm(x, 2, [1])),
+        f1(lambda m, x: aten.norm.ScalarOpt_dim(x, 2, [1]))],
     ("getitem", ("x", 0)): [f1(lambda m, x: x[0]), f1(lambda m, x: operator.getitem(x, 0))],
     ("neg", ("x",)): [f1(lambda m, x: -x), f1(lambda m, x: torch.neg(x)), f1(lambda m, x: x.neg()),
                       f1(lambda m, x: aten.neg.default(x))],
