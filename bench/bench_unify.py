@@ -15,6 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import unify as ours  # noqa: E402
+from unify.conflict import ambiguities as our_ambiguities  # noqa: E402
 from unify.match import ordering as our_ordering  # noqa: E402
 from torch.fx.experimental.unification import core as torch_core  # noqa: E402
 from torch.fx.experimental.unification import match as torch_match  # noqa: E402
@@ -150,6 +151,7 @@ def bench_ordering(repeat, n=1000):
         row(f"ordering {size} linear patterns*", timed(lambda: our_ordering(apart), repeat),
             timed(lambda: torch_match.ordering(torch_apart), 1 if size > 200 else 3))
     print("* torch patched with the catch-all _unify(object, object, dict) -> False")
+    row(f"ambiguities {n} patterns (no torch equivalent)", timed(lambda: our_ambiguities(shared), max(1, repeat // 2)), "-")
 
 
 def main(argv=None):

@@ -11,8 +11,8 @@ from __future__ import annotations
 import warnings
 from typing import Any, Hashable, Iterable, Sequence
 
-from .core import reify, unify
-from .ordering import features, supersedes
+from .core import reify, unifies, unify
+from .ordering import features, skolemize, supersedes
 from .structure import variables_of
 from .variable import Var, var  # noqa: F401  (var: doctests)
 
@@ -118,15 +118,35 @@ def ambiguities(patterns: Iterable[Any]) -> list[tuple[Any, Any]]:
         ambiguous, warn_ambiguities
     """
     patterns = list(patterns)
+    has_variant = _VariantIndex(patterns)
+    grounds = [skolemize(p) for p in patterns]
+    renamed = [reify(p, {v: Var() for v in variables_of(p)}) for p in patterns]  # apart from everything
     out = []
     for i, j in _candidate_pairs(patterns):
         a, b = patterns[i], patterns[j]
-        tie = overlap(a, b)
-        if tie is None or supersedes(a, b) or supersedes(b, a):
-            continue
-        if not any(supersedes(c, tie) and supersedes(tie, c) for c in patterns):
+        s = unify(renamed[j], a)
+        if s is False or unifies(b, grounds[i]) or unifies(a, grounds[j]):
+            continue  # no overlap, or one supersedes the other
+        if not has_variant(reify(a, s)):
             out.append((a, b))
     return out
+
+
+class _VariantIndex:
+    """Answers 'does the list hold a pattern equivalent to t?' by looking only at same-feature patterns."""
+
+    def __init__(self, patterns: Sequence[Any]) -> None:
+        self.patterns = patterns
+        self.by_features: dict = {}
+        self.unindexed = []
+        for p in patterns:
+            fs = features(p)
+            (self.unindexed if fs is None else self.by_features.setdefault(fs, [])).append(p)
+
+    def __call__(self, t: Any) -> bool:
+        fs = features(t)
+        pool = self.patterns if fs is None else self.by_features.get(fs, []) + self.unindexed
+        return any(supersedes(c, t) and supersedes(t, c) for c in pool)
 
 
 def warn_ambiguities(patterns: Iterable[Any], where: str = "") -> list[tuple[Any, Any]]:
@@ -158,7 +178,17 @@ def _candidate_pairs(patterns: Sequence[Any]) -> list[tuple[int, int]]:
         (wild if key is None else buckets.setdefault(key, [])).append(i)
     pairs = [(i, j) for members in buckets.values() for n, i in enumerate(members) for j in members[n + 1:]]
     pairs += [(min(i, j), max(i, j)) for i in wild for j in range(len(patterns)) if j != i]
-    return sorted(set(pairs))
+    maps = [None if fs is None else dict(fs) for fs in map(features, patterns)]
+    return [(i, j) for i, j in sorted(set(pairs)) if _compatible(maps[i], maps[j])]
+
+
+def _compatible(fa: dict | None, fb: dict | None) -> bool:
+    """False when the two feature maps disagree at a common position (then the patterns cannot overlap)."""
+    if fa is None or fb is None:
+        return True
+    if len(fb) < len(fa):
+        fa, fb = fb, fa
+    return all(fb.get(path, f) == f for path, f in fa.items())
 
 
 def _root_key(pattern: Any) -> Hashable | None:

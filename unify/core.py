@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 from .dispatch import MethodTable
 from .errors import CyclicSubstitutionError
-from .structure import ATOMS, REBUILD, children, walk
+from .structure import ATOMS, CHILDREN, REBUILD, children, walk
 from .term import arguments, isterm, operator
 from .variable import Var, _in_context, context_variables, var  # noqa: F401  (var: doctests)
 
@@ -270,6 +270,8 @@ class _Reifier:
             if kind is _EXPAND:
                 if type(item) in atoms:
                     out.append(item)
+                elif type(item) is Var:
+                    self.expand_var(item, todo, out)
                 else:
                     self.expand(item, todo, out)
             elif kind is _BUILD:
@@ -288,12 +290,13 @@ class _Reifier:
         if _is_var(e, self.glv):
             self.expand_var(e, todo, out)
             return
-        kids = children(e)
+        kids = CHILDREN.lookup(type(e))(e)
         if not kids:
             out.append(e)
             return
         todo.append((_BUILD, (e, kids)))
         todo.extend([(_EXPAND, k) for k in reversed(kids)])
+
     def expand_var(self, v, todo: list, out: list) -> None:
         if v in self.memo:
             out.append(self.memo[v])
