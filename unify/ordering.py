@@ -15,8 +15,7 @@ from collections.abc import Mapping
 from typing import Any, Callable, Hashable, Iterable, Sequence
 
 from .core import reify, unifies
-from .structure import ATOMS, children, variables_of
-from .term import isterm
+from .structure import ATOMS, variables_of
 from .variable import isvar, var  # noqa: F401  (var: doctests)
 
 __all__ = ["supersedes", "supercedes", "edge", "ordering", "skolemize", "Skolem", "features"]
@@ -109,7 +108,10 @@ def features(pattern: Any, depth: int = FEATURE_DEPTH) -> frozenset | None:
     """Structural features of ``pattern`` (None if it holds values that cannot be indexed).
 
     A feature is ``(path, kind)``: ``('seq', n)`` for a tuple/list of length
-    ``n``, ``('map', n)`` for a mapping, ``('=', c)`` for a constant leaf.
+    ``n``, ``('map', n)`` for a mapping, ``('=', c)`` for a constant of a
+    builtin scalar type (int, float, str, ...).  Any other value (an FX node, a
+    registered term, a value with ``register_unify`` methods) makes the
+    pattern unindexable: it is then compared with every pattern.
 
     >>> sorted(features(('neg', var('x'))), key=repr)
     [((), ('seq', 2)), ((0,), ('=', 'neg'))]
@@ -144,13 +146,7 @@ def _feature(node: Any):
         return ("seq", len(node))
     if isinstance(node, Mapping):
         return ("map", len(node))
-    if children(node) is not None or isterm(node):
-        return None
-    try:
-        hash(node)
-    except TypeError:
-        return None
-    return ("=", node)
+    return None  # other values may unify by registered methods, not by equality: never filter on them
 
 
 def ordering(patterns: Iterable[Any]) -> list:

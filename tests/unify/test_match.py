@@ -136,3 +136,23 @@ def test_dispatcher_can_warn_about_ambiguities():
     d.add(("add", 0, y), lambda t: 2)
     with pytest.warns(AmbiguityWarning, match=r"\('add', 0, 0\)"):
         d.ordering
+
+
+class AnyInt:
+    """A pattern element that unifies with any int (by a register_unify method, not by equality)."""
+
+    def __repr__(self):
+        return "AnyInt()"
+
+
+def _any_int(u, v, s):
+    return s if type(v) is int else False
+
+
+def test_ordering_respects_custom_unify_leaves():
+    from unify.core import register_unify
+
+    register_unify(AnyInt, object)(_any_int)
+    general, specific = ("g", AnyInt(), x), ("g", 1, 2)
+    assert supersedes(specific, general) and not supersedes(general, specific)
+    assert ordering([general, specific]) == [specific, general]
