@@ -79,7 +79,9 @@ def register_unify(type_u: type, type_v: type) -> Callable:
     """Decorator: unify values of ``type_u`` with ``type_v`` by ``fn(u, v, s) -> dict | False``.
 
     The method is more specific than the term fallback; it is also used with
-    the arguments swapped when ``v`` is the ``type_u`` value.
+    the arguments swapped when ``v`` is the ``type_u`` value.  Registering
+    ``(T, object)`` also gives ``(T, T)`` to ``fn`` unless that pair has its own
+    method (otherwise ``(T, object)`` and ``(object, T)`` would tie).
 
     >>> class Tok:
     ...     def __init__(self, name):
@@ -99,9 +101,17 @@ def register_unify(type_u: type, type_v: type) -> Callable:
         METHODS.add((type_u, type_v), lambda u, v: _Custom(fn))
         if type_u is not type_v:
             METHODS.add((type_v, type_u), lambda v, u: _Custom(lambda v_, u_, s: fn(u_, v_, s)))
+            _break_tie(type_u, type_v, fn)
         return fn
 
     return decorate
+
+
+def _break_tie(type_u: type, type_v: type, fn) -> None:
+    """(T, object) and (object, T) tie on (T, T): give that pair to ``fn`` unless it has its own method."""
+    sub = type_u if issubclass(type_u, type_v) else type_v if issubclass(type_v, type_u) else None
+    if sub is not None and (sub, sub) not in METHODS.dispatcher.funcs:
+        METHODS.add((sub, sub), lambda u, v: _Custom(fn))
 
 
 def occurs(v: Any, t: Any, s: Mapping) -> bool:
