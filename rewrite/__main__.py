@@ -1,12 +1,8 @@
-"""Command-line entry point: ``python -m rewrite demo``."""
+"""``python -m rewrite``: see :mod:`rewrite.cli`."""
+
 import sys
 
-
-def main(argv=None):
-    argv = sys.argv[1:] if argv is None else argv
-    print("fx-rewrite: nothing to demo yet", file=sys.stderr)
-    return 0
-
+from rewrite.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())
