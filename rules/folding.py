@@ -1,0 +1,111 @@
+"""Inference folding: a batch norm in eval mode after a convolution folds into the convolution.
+
+``batch_norm(conv(x, w, b, ...), gamma, beta, mean, var, training=False, momentum, eps)`` is
+``conv(x, w * s, (b - mean) * s + beta, ...)`` with ``s = gamma / sqrt(var + eps)`` broadcast over
+the conv's output channels. The replacement is a :func:`~rewrite.pyrules.compute`: it receives the
+module's tensors (``nn.Conv2d`` / ``nn.BatchNorm2d`` parameters and buffers, or ``get_attr``
+nodes) and returns the folded conv term; the new weight and bias become module buffers.
+
+It declines (the rule does not fire) when it cannot fold exactly:
+
+- an operand is not a concrete tensor: a graph whose parameters are placeholders (dynamo, or a
+  graph traced with parameters as inputs) or a term-level variable;
+- the batch norm has no running statistics (``track_running_stats=False``);
+- shapes or dtypes do not fit (a grouped conv whose channels differ from the norm's, an
+  integer weight).
+
+A missing conv bias folds as zeros, a missing ``gamma``/``beta`` (``affine=False``) as ones/zeros.
+``training=True`` batch norms use batch statistics and never match the pattern. The matcher
+refuses a match whose conv output is also used elsewhere (it would escape the match), so such a
+conv is left alone.
+
+The rules carry no embedded examples: examples are checked by term-level
+:func:`rewrite.normalize.normalize`, where the bindings are plain terms, never tensors, so the
+compute declines and there is nothing to show. ``tests/rewrite/test_folding.py`` checks the
+rules on real modules instead.
+
+>>> import torch, torch.fx as fx
+>>> from rewrite import apply, report_of
+>>> m = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.BatchNorm2d(4)).eval()
+>>> gm = apply(fx.symbolic_trace(m), RULESET)
+>>> report_of(gm).counts
+{'conv2d-batch_norm': 1}
+>>> x = torch.randn(1, 3, 8, 8)
+>>> torch.testing.assert_close(gm(x), m(x), rtol=1e-4, atol=1e-5)
+
+See Also:
+    rules/inference.yaml: the declarative inference clean-ups.
+    rewrite.replacement: how tensors returned by a compute become module buffers.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from unify import var
+from rewrite.pyrules import compute, ops, rule, ruleset
+
+x, w, b, stride, padding, dilation, groups = (var(n) for n in
+                                             ("x", "w", "b", "stride", "padding", "dilation", "groups"))
+gamma, beta, mean, var_, momentum, eps = (var(n) for n in ("gamma", "beta", "mean", "var", "momentum", "eps"))
+
+
+def _is_float_tensor(t) -> bool:
+    return isinstance(t, torch.Tensor) and t.dtype.is_floating_point
+
+
+def folded_conv_params(w, b, gamma, beta, mean, var, eps):
+    """The conv weight and bias with an eval-mode batch norm folded in, or None if it cannot fold.
+
+    >>> w, b = torch.ones(2, 1, 1, 1), None
+    >>> fw, fb = folded_conv_params(w, b, torch.tensor([2., 1.]), torch.tensor([0., 1.]),
+    ...                             torch.zeros(2), torch.tensor([3., 0.]), 1.0)
+    >>> fw.flatten().tolist(), fb.tolist()
+    ([1.0, 1.0], [0.0, 1.0])
+    >>> folded_conv_params(var('w'), None, None, None, torch.zeros(2), torch.ones(2), 1e-5) is None
+    True
+    """
+    if not (_is_float_tensor(w) and _is_float_tensor(mean) and _is_float_tensor(var)):
+        return None
+    if any(t is not None and not _is_float_tensor(t) for t in (b, gamma, beta)):
+        return None
+    if not isinstance(eps, (int, float)) or isinstance(eps, bool):
+        return None
+    out = w.shape[0]
+    if any(t is not None and tuple(t.shape) != (out,) for t in (b, gamma, beta, mean, var)):
+        return None
+    dtype = w.dtype
+    with torch.no_grad():
+        wide = torch.float64
+        scale = (gamma.to(wide) if gamma is not None else torch.ones(out, dtype=wide)) \
+            / torch.sqrt(var.to(wide) + eps)
+        shift = beta.to(wide) if beta is not None else torch.zeros(out, dtype=wide)
+        bias = b.to(wide) if b is not None else torch.zeros(out, dtype=wide)
+        new_w = w.to(wide) * scale.reshape(-1, *([1] * (w.dim() - 1)))
+        new_b = (bias - mean.to(wide)) * scale + shift
+        return new_w.to(dtype).contiguous(), new_b.to(dtype)
+
+
+def _fold(op: str):
+    def fold(x, w, b, stride, padding, dilation, groups, gamma, beta, mean, var, eps):
+        params = folded_conv_params(w, b, gamma, beta, mean, var, eps)
+        if params is None:
+            return None
+        new_w, new_b = params
+        return (op, x, new_w, new_b, stride, padding, dilation, groups)
+    fold.__name__ = fold.__qualname__ = f"fold_{op}_batch_norm"
+    return fold
+
+
+def _conv_bn_rule(op: str):
+    conv = getattr(ops, op)(x, w, b, stride, padding, dilation, groups)
+    return rule(f"{op}-batch_norm", ops.batch_norm(conv, gamma, beta, mean, var_, False, momentum, eps),
+                compute(_fold(op)),
+                description=f"Fold an eval-mode batch_norm into the {op} before it (new weight and bias).")
+
+
+RULESET = ruleset(
+    "folding",
+    *(_conv_bn_rule(op) for op in ("conv1d", "conv2d", "conv3d")),
+    description="Fold eval-mode batch norms into the convolutions before them.",
+)
