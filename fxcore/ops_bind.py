@@ -91,14 +91,14 @@ def bind_names(op: OpDef, spelling: Spelling, args: tuple, kwargs: dict, positio
     --------
     bind
     """
-    positional = tuple(positional or spelling.positional or op.param_names)
+    aliases = dict(spelling.aliases)
+    positional = tuple(aliases.get(n, n) for n in (positional or spelling.positional or op.param_names))
     if spelling.varargs:
         args = _pack_varargs(tuple(args), positional, spelling.varargs)
     if len(args) > len(positional):
         raise OpSignatureError(f"{op.name}() takes at most {len(positional)} positional arguments "
                                f"({', '.join(positional)}) but {len(args)} were given; check the call")
     bound = dict(zip(positional, args))
-    aliases = dict(spelling.aliases)
     for key in sorted(kwargs, key=str):
         name = aliases.get(key, key)
         if name in bound:

@@ -104,7 +104,7 @@ def _special() -> list:
         EmitSpec("slice", aten.slice.Tensor), EmitSpec("embedding", torch.embedding),
         EmitSpec("dropout", torch.dropout), EmitSpec("_assert", torch._assert),
         EmitSpec("norm", torch.linalg.vector_norm, positional=("self", "p", "dim", "keepdim")),
-        EmitSpec("bernoulli", aten.bernoulli.default), EmitSpec("bernoulli.p", aten.bernoulli.p),
+        EmitSpec("bernoulli", aten.bernoulli.default), EmitSpec("bernoulli.p", aten.bernoulli),
     ]
 
 

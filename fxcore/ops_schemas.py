@@ -35,18 +35,20 @@ _BINARY = (
     ("le", False), ("gt", False), ("ge", False), ("logical_and", True), ("logical_or", True),
     ("logical_xor", True), ("bitwise_and", True), ("bitwise_or", True), ("bitwise_xor", True),
     ("floor_divide", False), ("remainder", False), ("fmod", False), ("atan2", False),
-    ("bitwise_left_shift", False), ("bitwise_right_shift", False), ("matmul", False), ("mm", False),
-    ("bmm", False), ("expand_as", False), ("view_as", False), ("reshape_as", False), ("type_as", False),
+    ("bitwise_left_shift", False), ("bitwise_right_shift", False), ("matmul", False),
+    ("expand_as", False), ("view_as", False), ("reshape_as", False), ("type_as", False),
 )
 """``name(Tensor self, Tensor other)`` ops, with whether self/other commute."""
 
 _RANDOM = (
     "rand(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None)",
     "randn(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None)",
-    "rand_like(Tensor self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None)",
-    "randn_like(Tensor self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None)",
+    "rand_like(Tensor self, *, Generator? generator=None, ScalarType? dtype=None, Layout? layout=None, "
+    "Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None)",
+    "randn_like(Tensor self, *, Generator? generator=None, ScalarType? dtype=None, Layout? layout=None, "
+    "Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None)",
     "bernoulli(Tensor self, *, Generator? generator=None)",
-    "bernoulli.p(Tensor self, float p, *, Generator? generator=None)",
+    "bernoulli.p(Tensor self, Any p, *, Generator? generator=None)",
     "bernoulli_(Tensor self, Any p=0.5, *, Generator? generator=None)",
 )
 """Random ops (impure). Other random ops stay unknown; `fxcore.ops.is_impure` defers to torch for them."""
@@ -162,7 +164,8 @@ INPLACE = (
 
 def _binary() -> list:
     """The two-tensor ops, commutative ones flagged."""
-    return [opdef(f"{n}(Tensor self, Tensor other)", commutative=(0, 1) if c else ()) for n, c in _BINARY]
+    defs = [opdef(f"{n}(Tensor self, Tensor other)", commutative=(0, 1) if c else ()) for n, c in _BINARY]
+    return defs + [opdef(f"{n}(Tensor self, Tensor mat2)") for n in ("mm", "bmm")]
 
 
 def _functional() -> list:

@@ -271,7 +271,7 @@ def method_spellings() -> tuple:
 
 _ATEN_OVERLOADS = (
     ("max", "dim", "max.dim"), ("min", "dim", "min.dim"), ("max", "other", "maximum"), ("min", "other", "minimum"),
-    ("sym_size", "int", "size"), ("bernoulli", "p", "bernoulli.p"),
+    ("sym_size", "int", "size"), ("bernoulli", "p", "bernoulli.p"), ("bernoulli", "Tensor", "bernoulli.p"),
 )
 _ATEN_ALIASES = (
     ("_softmax", Spelling("softmax", schema_names=True, adapt=_half_to_float)),
@@ -280,6 +280,8 @@ _ATEN_ALIASES = (
     ("_adaptive_avg_pool2d", Spelling("adaptive_avg_pool2d", schema_names=True)),
     ("true_divide", Spelling("div", schema_names=True)),
     ("linalg_vector_norm", Spelling("norm", schema_names=True, adapt=_norm_p)),
+    ("_unsafe_view", Spelling("reshape", schema_names=True, aliases=(("size", "shape"),))),
+    ("alias", Spelling("identity", schema_names=True)), ("lift_fresh_copy", Spelling("clone", schema_names=True)),
 )
 
 
@@ -287,10 +289,11 @@ def _aten_spelling(name: str) -> Spelling:
     """The spelling of an aten packet: bind by the overload's own schema names."""
     drop = {"elu": (("scale", 1), ("input_scale", 1)), "expand": (("implicit", False),),
             "gather": (("sparse_grad", False),)}.get(name, ())
+    aliases = {"split": (("split_sizes", "split_size"),), "copy_": (("other", "src"),)}.get(name, ())
     drop = drop + _DROP_NORM if name.endswith("_norm") else drop
     adapt = _var_correction if name in ("var", "std") else (_pool_stride if "pool" in name else None)
     adapt = _norm_p if name == "norm" else adapt
-    return Spelling(name, schema_names=True, drop=drop, adapt=adapt)
+    return Spelling(name, schema_names=True, drop=drop, adapt=adapt, aliases=aliases)
 
 
 def aten_spellings() -> tuple:
