@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any, Iterator
 
 from .dispatch import MethodTable
+from .errors import CyclicSubstitutionError
 from .term import arguments, operator, rebuildable
 from .variable import context_variables, isvar, _in_context, Var
 
@@ -125,8 +126,13 @@ def walk(x: Any, s: Mapping) -> Any:
         unify.core.reify
     """
     glv = context_variables()
+    steps = 0
     while (isinstance(x, Var) or (glv and _in_context(x, glv))) and x in s:
         x = s[x]
+        steps += 1
+        if steps > len(s):
+            raise CyclicSubstitutionError(f"variables bound to each other in a cycle through {x!r}; "
+                                          f"substitutions must be acyclic (unify never makes cyclic ones)")
     return x
 
 

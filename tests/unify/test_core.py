@@ -61,6 +61,8 @@ def test_reify_transitive_and_identity_preserving():
     assert reify((x, [y, {"k": z}]), {x: y, y: (z, 1), z: 5}) == ((5, 1), [(5, 1), {"k": 5}])
     with pytest.raises(CyclicSubstitutionError, match="occurs check"):
         reify(x, {x: (x, 1)})
+    with pytest.raises(CyclicSubstitutionError, match="cycle"):
+        unify(x, 1, {x: y, y: x})  # a user-made cyclic substitution fails loudly instead of looping
 
 
 def test_sequences_mappings_slices():
