@@ -213,3 +213,28 @@ def test_table_is_independent_of_hash_seed():
     res = subprocess.run([sys.executable, "-c", _SNAPSHOT], env={**os.environ, "PYTHONHASHSEED": seed}, cwd=root,
                          capture_output=True, text=True, check=True)
     assert res.stdout == buf.getvalue() and "aaa" in res.stdout
+
+
+# ---- emission errors and value semantics ------------------------------------------------------------
+def test_emit_args_checks_arity():
+    with pytest.raises(OpSignatureError, match=r"add takes 3 operands \('self', 'other', 'alpha'\), got 2"):
+        ops.emit_args("add", ("x", "y"))
+
+
+def test_op_without_call_target_says_how_to_register_one():
+    with pytest.raises(ops.OpsError, match=r"no call target.*EmitSpec\('print', target\)"):
+        ops.call_target("print")
+    with pytest.raises(UnknownOpError):
+        ops.call_target("nope")
+
+
+def test_opdefs_are_frozen_and_hashable():
+    defs = [T.op(n) for n in T.names()]
+    assert len(set(defs)) == len(defs)
+    with pytest.raises(AttributeError):
+        defs[0].name = "other"
+
+
+def test_extended_emits_are_used():
+    t2 = T.extended(emits=[ops.EmitSpec("relu", torch.nn.functional.relu)])
+    assert t2.call_target("relu") is torch.nn.functional.relu and T.call_target("relu") is torch.relu
