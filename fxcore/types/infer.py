@@ -31,6 +31,7 @@ from unify import Var, reify, unify
 from .errors import GradualTypeError, MissingTypeRuleError
 from .meta import TYPE_KEY, meta_type, type_from_value
 from .rules_core import Constraint, RuleContext, TypeRules
+from .rules_elementwise import same_shape
 from .tensor_types import Dyn, ScalarType, TensorType, as_type, meet
 
 __all__ = ["infer_types", "substitute", "Inference"]
@@ -179,7 +180,7 @@ class Inference:
     def _call_type(self, node: torch.fx.Node) -> Any:
         op, operands, names = self._resolve(node)
         target = node.target if node.op == "call_function" else None
-        rule = self.rules.lookup(op, target)
+        rule = self.rules.lookup(op, target) or self._inplace_rule(op)
         if rule is None:
             return self._no_rule(node, op)
         ctx = RuleContext(node, op, operands, names, self)
@@ -193,6 +194,12 @@ class Inference:
         if self.use_meta and not self.symbolic and ("val" in node.meta or "tensor_meta" in node.meta):
             return self._meet_meta(node, op, t)
         return t
+
+    def _inplace_rule(self, op: Any) -> Any:
+        """An in-place op without its own rule returns its (mutated) ``self`` operand."""
+        if isinstance(op, str) and op in self.table and self.table.op(op).inplace_of:
+            return same_shape("self")
+        return None
 
     def _no_rule(self, node: torch.fx.Node, op: Any) -> Any:
         t = meta_type(node) if self.use_meta else Dyn

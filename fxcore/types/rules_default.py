@@ -15,6 +15,7 @@ import functools
 from .rules_core import TypeRules
 from .rules_elementwise import elementwise_rules
 from .rules_indexing import indexing_rules
+from .rules_misc import misc_rules
 from .rules_nn import nn_rules
 from .rules_reduce import reduce_rules
 from .rules_shape import shape_rules
@@ -26,7 +27,7 @@ __all__ = ["default_rules"]
 def default_rules() -> TypeRules:
     """The standard, immutable `TypeRules` (built once)."""
     rules: dict = {}
-    for family in (elementwise_rules, shape_rules, indexing_rules, reduce_rules, nn_rules):
+    for family in (elementwise_rules, shape_rules, indexing_rules, reduce_rules, nn_rules, misc_rules):
         rules.update(family())
     rules.update(_export_helpers())
     return TypeRules(rules)
