@@ -15,43 +15,13 @@ from collections.abc import Mapping
 from typing import Any, Callable, Hashable, Iterable, Sequence
 
 from .core import reify, unifies
-from .structure import ATOMS, variables_of
+from .structure import ATOMS, Skolem, variables_of
 from .variable import isvar, var  # noqa: F401  (var: doctests)
 
 __all__ = ["supersedes", "supercedes", "edge", "ordering", "skolemize", "Skolem", "features"]
 
 #: Structural features are collected down to this depth (deeper structure is checked by unify).
 FEATURE_DEPTH = 8
-
-
-class Skolem:
-    """A constant standing for a variable held fixed (used to test specificity).
-
-    >>> Skolem(var('x'))
-    !x
-    >>> Skolem(var('x')) == Skolem(var('x'))
-    True
-
-    See Also:
-        skolemize
-    """
-
-    __slots__ = ("var",)
-
-    def __init__(self, v: Any) -> None:
-        object.__setattr__(self, "var", v)
-
-    def __setattr__(self, name, value):
-        raise AttributeError("Skolem constants are frozen")
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is Skolem and other.var == self.var
-
-    def __hash__(self) -> int:
-        return hash((Skolem, self.var))
-
-    def __repr__(self) -> str:
-        return "!" + repr(self.var).lstrip("~")
 
 
 def skolemize(pattern: Any) -> Any:

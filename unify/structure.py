@@ -16,10 +16,41 @@ from .errors import CyclicSubstitutionError
 from .term import arguments, operator, rebuildable
 from .variable import context_variables, isvar, _in_context, Var
 
-__all__ = ["ATOMS", "CHILDREN", "REBUILD", "children", "rebuild", "walk", "iter_nodes", "variables_of"]
+__all__ = ["ATOMS", "Skolem", "CHILDREN", "REBUILD", "children", "rebuild", "walk", "iter_nodes", "variables_of"]
 
-#: Types whose values are always leaves (fast path before dispatch).
-ATOMS = frozenset({int, float, complex, str, bytes, bool, type(None)})
+
+class Skolem:
+    """A constant standing for a variable held fixed (used to test specificity).
+
+    >>> Skolem(Var('x'))
+    !x
+    >>> Skolem(Var('x')) == Skolem(Var('x'))
+    True
+
+    See Also:
+        skolemize
+    """
+
+    __slots__ = ("var",)
+
+    def __init__(self, v: Any) -> None:
+        object.__setattr__(self, "var", v)
+
+    def __setattr__(self, name, value):
+        raise AttributeError("Skolem constants are frozen")
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is Skolem and other.var == self.var
+
+    def __hash__(self) -> int:
+        return hash((Skolem, self.var))
+
+    def __repr__(self) -> str:
+        return "!" + repr(self.var).lstrip("~")
+
+
+#: Types whose values are always leaves compared by equality (fast path before dispatch).
+ATOMS = frozenset({int, float, complex, str, bytes, bool, type(None), Skolem})
 
 CHILDREN = MethodTable("children")
 REBUILD = MethodTable("rebuild")
