@@ -156,3 +156,15 @@ def test_ordering_respects_custom_unify_leaves():
     general, specific = ("g", AnyInt(), x), ("g", 1, 2)
     assert supersedes(specific, general) and not supersedes(general, specific)
     assert ordering([general, specific]) == [specific, general]
+
+
+def test_specificity_and_conflicts_on_100k_deep_patterns():
+    from unify.conflict import ambiguities, overlap
+
+    from .helpers import chain
+
+    a, b = chain(x, 100_000), chain(1, 100_000)
+    assert supersedes(b, a) and not supersedes(a, b)
+    assert [p is b for p in ordering([a, b])] == [True, False]
+    c, d = chain(("g", y, 1), 100_000), chain(("g", 2, x), 100_000)
+    assert overlap(c, d) is not None and len(ambiguities([c, d])) == 1
