@@ -191,7 +191,7 @@ class Inference:
         except (IndexError, ValueError, KeyError, AttributeError, TypeError, ZeroDivisionError) as e:
             raise GradualTypeError(f"the type rule failed with {e!r}", node=node.name, op=op,
                                    input_types=ctx.input_types()) from e
-        if self.use_meta and not self.symbolic and ("val" in node.meta or "tensor_meta" in node.meta):
+        if self.use_meta and not self.symbolic and _has_meta(node):
             return self._meet_meta(node, op, t)
         return t
 
@@ -218,6 +218,11 @@ class Inference:
             raise GradualTypeError(f"inferred type {t!r} is inconsistent with the recorded meta type {recorded!r}",
                                    node=node.name, op=op,
                                    hint="the graph's meta['val'] is stale or the graph is ill-typed") from None
+
+
+def _has_meta(node: torch.fx.Node) -> bool:
+    meta = node.meta
+    return "val" in meta or "example_value" in meta or "tensor_meta" in meta
 
 
 def _bind_schema(target: Any, args: tuple, kwargs: Mapping) -> tuple:

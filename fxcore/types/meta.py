@@ -95,7 +95,7 @@ def _tensor_meta_type(tm: Any) -> Any:
 
 
 def meta_type(node: torch.fx.Node) -> Any:
-    """The type recorded in a node's meta: ``meta['val']``, else ``meta['tensor_meta']``, else ``Dyn``.
+    """The type recorded in a node's meta: ``val``, else dynamo's ``example_value``, else ``tensor_meta``, else Dyn.
 
     >>> g = torch.fx.Graph(); x = g.placeholder('x'); x.meta['val'] = torch.empty(4, 2)
     >>> meta_type(x)
@@ -107,6 +107,8 @@ def meta_type(node: torch.fx.Node) -> Any:
     """
     if "val" in node.meta:
         return type_from_value(node.meta["val"])
+    if "example_value" in node.meta:  # dynamo graphs
+        return type_from_value(node.meta["example_value"])
     if "tensor_meta" in node.meta:
         return _tensor_meta_type(node.meta["tensor_meta"])
     return Dyn
@@ -188,7 +190,7 @@ def node_tensor_facts(node: torch.fx.Node) -> Optional[TensorFacts]:
         dtype = inferred.dtype or (recorded.dtype if isinstance(recorded, TensorType) else None)
         return _facts(inferred.with_dims(inferred.dims) if dtype is None else TensorType(inferred.dims, dtype),
                       "type")
-    source = "val" if "val" in node.meta else "tensor_meta"
+    source = next((k for k in ("val", "example_value", "tensor_meta") if k in node.meta), "tensor_meta")
     return _facts(recorded, source)
 
 

@@ -221,11 +221,18 @@ class RuleContext:
 
     def input_types(self) -> tuple:
         """The types of all node operands, for messages."""
-        return tuple(self.type_of(v) for v in self.operands if isinstance(v, (torch.fx.Node, tuple, list)))
+        return tuple(self.type_of(v) for v in self.operands if _has_node(v))
 
     def fail(self, reason: str, hint: str = "") -> None:
         """Raise :class:`GradualTypeError` for this node, naming the op and the input types."""
         raise GradualTypeError(reason, node=self.node.name, op=self.op, input_types=self.input_types(), hint=hint)
+
+
+def _has_node(value: Any) -> bool:
+    """Whether an operand is (or lists) graph values, parameters included."""
+    if isinstance(value, (tuple, list)):
+        return any(_has_node(v) for v in value)
+    return isinstance(value, torch.fx.Node) or isinstance(getattr(value, "qualname", None), str)
 
 
 def product(dims: Iterable[int]) -> int:

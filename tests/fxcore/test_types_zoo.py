@@ -90,3 +90,32 @@ def test_dyn_batch_becomes_one_variable_named_after_the_input():
     result = infer_symbolic_types(gm, env={"x": TensorType((Dyn, 32, 8, 8))})
     batch = {t.dims[0] for t in result.values() if isinstance(t, TensorType)}
     assert batch == {var("x.0")}
+
+
+def _dynamo_graphs(entry):
+    captured = []
+
+    def backend(gm, example_inputs):
+        captured.append((gm, list(example_inputs)))
+        return gm.forward
+
+    torch._dynamo.reset()
+    with torch.no_grad():
+        torch.compile(entry.build(), backend=backend, dynamic=False)(*entry.inputs())
+    torch._dynamo.reset()
+    return captured
+
+
+@pytest.mark.parametrize("name", zoo.names())
+def test_dynamo_graphs_typed_by_rules_alone_match_shape_prop(name):
+    for gm, inputs in _dynamo_graphs(zoo.get(name)):
+        env = {n.name: meta_type(n) for n in gm.graph.nodes if n.op == "placeholder"}
+        for n in gm.graph.nodes:
+            n.meta.pop("example_value", None)
+            n.meta.pop("val", None)
+        result = GraphTypeChecker(env, gm, strict=True).type_check()
+        assert result.complete
+        ShapeProp(gm).propagate(*inputs)
+        for node in gm.graph.nodes:
+            if "tensor_meta" in node.meta:
+                assert result[node] == meta_type(node), node.format_node()
