@@ -68,3 +68,27 @@ def test_unify_extends_given_substitution(ab, c):
     s = unify(a, b, s0)
     assert s0 == {}
     assert (s is False) == (unify(a, b) is False)
+
+
+def _as_strings(t):
+    """The same term with each Var('a') written as the plain string 'a' (iterative over small terms)."""
+    from unify import Var
+
+    return reify(t, {v: v.token for v in variables_of(t) if isinstance(v, Var)})
+
+
+@settings(max_examples=60)
+@given(pairs)
+def test_context_variables_behave_like_vars(ab):
+    """Under variables('a', ..., 'e') plain strings are variables: same answers as with Var objects."""
+    from unify import variables
+
+    from .helpers import NAMES
+
+    a, b = ab
+    expected = unify(a, b)
+    with variables(*NAMES):
+        got = unify(_as_strings(a), _as_strings(b))
+        if expected is not False and got is not False:
+            assert reify(_as_strings(a), got) == reify(_as_strings(b), got)
+    assert (got is False) == (expected is False)
