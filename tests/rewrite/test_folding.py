@@ -236,3 +236,52 @@ def test_terms_do_not_fold(folding):
 
 def test_std_includes_folding():
     assert {FOLD, "conv1d-batch_norm"} <= set(load("std:std").ids())
+
+
+class SharedConv(nn.Module):
+    """One conv module called twice, each call followed by its own batch norm; and a conv feeding two norms."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv, self.bn_a, self.bn_b = nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.BatchNorm2d(4)
+        self.fork, self.bn_c, self.bn_d = nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.BatchNorm2d(4)
+
+    def forward(self, x, y):
+        shared = self.bn_a(self.conv(x)) + self.bn_b(self.conv(y))
+        forked = self.fork(x)
+        return shared, self.bn_c(forked) - self.bn_d(forked)
+
+
+def test_shared_conv_module_folds_per_call_and_a_forked_conv_does_not(folding):
+    module = _randomized(SharedConv())
+    gm = fx.symbolic_trace(module)
+    torch.manual_seed(2)
+    report = _fold_and_check(module, gm, (torch.randn(2, 3, 6, 6), torch.randn(2, 3, 6, 6)), folding)
+    assert report.counts == {FOLD: 2}
+    assert [n.target for n in gm.graph.nodes if n.op == "call_module"] == ["fork", "bn_c", "bn_d"]
+
+
+def test_dry_run_adds_no_buffers(folding):
+    gm = zoo.trace("resnet_basic")
+    before, code, keys = fingerprint(gm), gm.code, list(gm.state_dict())
+    apply(gm, folding, dry_run=True)
+    assert report_of(gm).fired(FOLD) == 3 and report_of(gm).dry_run
+    assert gm.code == code and fingerprint(gm) == before and list(gm.state_dict()) == keys
+
+
+@pytest.mark.filterwarnings("ignore:The TorchScript type system:UserWarning")
+def test_folded_module_copies_saves_and_scripts(folding):
+    import copy
+
+    entry = zoo.get("resnet_basic")
+    inputs = entry.inputs()
+    gm = apply(zoo.trace("resnet_basic"), folding)
+    expected = gm(*inputs)
+    torch.testing.assert_close(copy.deepcopy(gm)(*inputs), expected)
+    other = apply(zoo.trace("resnet_basic"), folding)
+    other.load_state_dict(gm.state_dict())
+    torch.testing.assert_close(other(*inputs), expected)
+    torch.testing.assert_close(torch.jit.script(gm)(*inputs), expected)
+    gm.delete_all_unused_submodules()  # the folded conv/bn modules are no longer referenced
+    assert [n for n, _ in gm.named_modules()] == ["", "relu"]
+    torch.testing.assert_close(gm(*inputs), expected)
