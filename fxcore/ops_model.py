@@ -219,6 +219,7 @@ class Spelling:
     - ``inplace_flag``: name of an argument that, when True, selects the op's in-place variant.
     - ``fixed``: (name, value) pairs the spelling implies (``relu6`` is ``hardtanh(x, 0, 6)``).
     - ``adapt``: optional function ``dict -> dict`` on bound arguments; it may raise `NotRepresentable`.
+    - ``schema_names``: bind positional arguments by the target's own aten schema (OpOverloads).
 
     >>> Spelling('sum').op
     'sum'
