@@ -5,6 +5,7 @@ import torch
 import torch.fx.tensor_type as ttt
 from hypothesis import given, settings, strategies as st
 from torch import nn
+from torch.fx.annotate import annotate
 from torch.fx.experimental.graph_gradual_typechecker import GraphTypeChecker as TorchChecker
 
 from fxcore.types import (Dyn, GradualTypeError, GraphTypeChecker, MissingTypeRuleError, TensorType, TypeRules,
@@ -157,3 +158,16 @@ def test_torch_checker_and_ours_agree_on_static_reshape_transpose_add():
     for a, b in zip(gm1.graph.nodes, gm2.graph.nodes):
         if a.op != "output":
             assert as_type(a.type) == TensorType(res[b].dims)
+
+
+def test_torch_annotations_and_fx_annotate_are_inputs():
+    class M(nn.Module):
+        def forward(self, x: ttt.TensorType((2, ttt.Dyn)), y):
+            y = annotate(y, ttt.TensorType((3, 4)))
+            return x @ y
+
+    gm = torch.fx.symbolic_trace(M())
+    result = GraphTypeChecker({}, gm).type_check()
+    assert list(result.values())[-2] == TensorType((2, 4))
+    gm.recompile()  # annotations written back into node.type still generate valid code
+    assert gm(torch.randn(2, 3), torch.randn(3, 4)).shape == (2, 4)

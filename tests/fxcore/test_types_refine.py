@@ -107,3 +107,30 @@ def test_results_do_not_depend_on_the_hash_seed():
     outs = {subprocess.run([sys.executable, "-c", _SCRIPT], capture_output=True, text=True, check=True,
                            env={"PYTHONHASHSEED": seed, "PYTHONPATH": "."}).stdout for seed in ("1", "2")}
     assert len(outs) == 1 and "~x.0" in outs.pop()
+
+
+def test_refinement_agrees_with_torch_on_the_batch_dimension():
+    import torch.fx.tensor_type as ttt
+    from torch.fx.experimental.unify_refinements import infer_symbolic_types as torch_infer
+
+    class M(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv, self.bn, self.relu = torch.nn.Conv2d(3, 4, 3), torch.nn.BatchNorm2d(4), torch.nn.ReLU()
+            self.fc = torch.nn.Linear(4 * 6 * 6, 5)
+
+        def forward(self, x):
+            return self.fc(torch.flatten(self.relu(self.bn(self.conv(x))), 1))
+
+    theirs, ours = torch.fx.symbolic_trace(M()), torch.fx.symbolic_trace(M())
+    next(iter(theirs.graph.nodes)).type = ttt.TensorType((ttt.Dyn, 3, 8, 8))
+    from torch.fx.experimental.graph_gradual_typechecker import GraphTypeChecker as TorchChecker
+    TorchChecker({}, theirs).type_check()
+    torch_infer(theirs)
+    result = infer_symbolic_types(ours, env={"x": TensorType((Dyn, 3, 8, 8))})
+    torch_batch = {str(n.type.dims[0]) for n in theirs.graph.nodes if isinstance(n.type, ttt.TensorType)}
+    our_batch = {t.dims[0] for t in result.values() if isinstance(t, TensorType)}
+    assert len(torch_batch) == 1 and our_batch == {var("x.0")}
+    for a, b in zip(theirs.graph.nodes, ours.graph.nodes):
+        if isinstance(a.type, ttt.TensorType):
+            assert tuple(a.type.dims[1:]) == result[b].dims[1:]
