@@ -206,7 +206,8 @@ class Inference:
         if t == Dyn:
             if self.strict:
                 raise MissingTypeRuleError("no inference rule for this op", node=node.name, op=op,
-                                           hint=f"add one: rules.extended({{{op!r}: my_rule}})")
+                                           hint="add one with default_rules().extended({op: rule}) and pass "
+                                                "the new registry as GraphTypeChecker(env, gm, rules)")
             self.untyped.append(node)
         return t
 
