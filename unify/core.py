@@ -98,20 +98,21 @@ def register_unify(type_u: type, type_v: type) -> Callable:
     """
 
     def decorate(fn):
-        METHODS.add((type_u, type_v), lambda u, v: _Custom(fn))
+        marker, swapped = _Custom(fn), _Custom(lambda v_, u_, s: fn(u_, v_, s))
+        METHODS.add((type_u, type_v), lambda u, v: marker)
         if type_u is not type_v:
-            METHODS.add((type_v, type_u), lambda v, u: _Custom(lambda v_, u_, s: fn(u_, v_, s)))
-            _break_tie(type_u, type_v, fn)
+            METHODS.add((type_v, type_u), lambda v, u: swapped)
+            _break_tie(type_u, type_v, marker)
         return fn
 
     return decorate
 
 
-def _break_tie(type_u: type, type_v: type, fn) -> None:
-    """(T, object) and (object, T) tie on (T, T): give that pair to ``fn`` unless it has its own method."""
+def _break_tie(type_u: type, type_v: type, marker: _Custom) -> None:
+    """(T, object) and (object, T) tie on (T, T): give that pair to the method unless it has its own."""
     sub = type_u if issubclass(type_u, type_v) else type_v if issubclass(type_v, type_u) else None
     if sub is not None and (sub, sub) not in METHODS.dispatcher.funcs:
-        METHODS.add((sub, sub), lambda u, v: _Custom(fn))
+        METHODS.add((sub, sub), lambda u, v: marker)
 
 
 def occurs(v: Any, t: Any, s: Mapping) -> bool:
