@@ -281,6 +281,14 @@ _ATEN_ALIASES = (
     ("true_divide", Spelling("div", schema_names=True)),
     ("linalg_vector_norm", Spelling("norm", schema_names=True, adapt=_norm_p)),
     ("_unsafe_view", Spelling("reshape", schema_names=True, aliases=(("size", "shape"),))),
+    ("log_sigmoid", Spelling("logsigmoid", schema_names=True)),
+    ("relu6", Spelling("hardtanh", schema_names=True, fixed=(("min_val", 0.0), ("max_val", 6.0)))),
+    ("__and__", Spelling("bitwise_and", schema_names=True)), ("__or__", Spelling("bitwise_or", schema_names=True)),
+    ("__xor__", Spelling("bitwise_xor", schema_names=True)),
+    ("__lshift__", Spelling("bitwise_left_shift", schema_names=True)),
+    ("__rshift__", Spelling("bitwise_right_shift", schema_names=True)),
+    ("__iand__", Spelling("bitwise_and_", schema_names=True)), ("__ior__", Spelling("bitwise_or_", schema_names=True)),
+    ("__ixor__", Spelling("bitwise_xor_", schema_names=True)),
     ("alias", Spelling("identity", schema_names=True)), ("lift_fresh_copy", Spelling("clone", schema_names=True)),
 )
 
