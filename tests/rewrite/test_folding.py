@@ -94,6 +94,7 @@ CASES = {
                        (1, 5, 7, 7), FOLD),
     "conv1d": (ConvBN(nn.Conv1d(3, 4, 3, padding=1), nn.BatchNorm1d(4)), (2, 3, 10), "conv1d-batch_norm"),
     "conv3d": (ConvBN(nn.Conv3d(2, 3, 3), nn.BatchNorm3d(3)), (1, 2, 5, 5, 5), "conv3d-batch_norm"),
+    "cumulative-momentum": (ConvBN(nn.Conv2d(3, 4, 1), nn.BatchNorm2d(4, momentum=None)), (1, 3, 4, 4), FOLD),
 }
 
 
@@ -116,6 +117,13 @@ def test_conv_variants_fold(folding, case):
     torch.manual_seed(1)
     report = _fold_and_check(module, fx.symbolic_trace(module), (torch.randn(shape),), folding)
     assert report.counts == {rule_id: 1}
+
+
+def test_reflect_padded_conv_is_not_folded(folding):
+    """padding_mode='reflect' has no conv2d canonical form: the module stays unknown, nothing folds."""
+    module = _randomized(ConvBN(nn.Conv2d(3, 4, 3, padding=1, padding_mode="reflect"), nn.BatchNorm2d(4)))
+    report = _fold_and_check(module, fx.symbolic_trace(module), (torch.randn(1, 3, 6, 6),), folding)
+    assert report.counts == {}
 
 
 def test_float64_model_keeps_its_dtype(folding):

@@ -2,6 +2,7 @@
 and each std rule set fires where it should, with exact counts on small models made for it."""
 
 import math
+import warnings
 
 import pytest
 import torch
@@ -174,7 +175,9 @@ def test_folding(how):
     assert report.counts == {"conv1d-batch_norm": 1, "conv2d-batch_norm": 1}
 
 
-def test_std_is_the_union_of_the_library():
-    std = load("std:std")
+def test_std_is_the_union_of_the_library_and_loads_without_warnings():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an ambiguity between two rules of the library would be an error
+        std = load("std:std")
     for name in ("algebraic", "activations", "inference", "layout", "folding"):
         assert set(load(f"std:{name}").ids()) <= set(std.ids()), name
