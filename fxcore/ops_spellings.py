@@ -278,6 +278,7 @@ _ATEN_ALIASES = (
     ("_log_softmax", Spelling("log_softmax", schema_names=True, adapt=_half_to_float)),
     ("split_with_sizes", Spelling("split", schema_names=True, aliases=(("split_sizes", "split_size"),))),
     ("_adaptive_avg_pool2d", Spelling("adaptive_avg_pool2d", schema_names=True)),
+    ("_adaptive_avg_pool3d", Spelling("adaptive_avg_pool3d", schema_names=True)),
     ("true_divide", Spelling("div", schema_names=True)),
     ("linalg_vector_norm", Spelling("norm", schema_names=True, adapt=_norm_p)),
     ("_unsafe_view", Spelling("reshape", schema_names=True, aliases=(("size", "shape"),))),

@@ -272,3 +272,30 @@ def test_export_matches_symbolic_trace_on_emit_samples(name):
     graphs = [torch.fx.symbolic_trace(model).graph, torch.export.export(model, tuple(inputs)).graph_module.graph]
     terms = [[_canon(ops.node_operands(n)) for n in g.nodes if ops.canonical_op(n) == name] for g in graphs]
     assert terms[0] and terms[0] == terms[1]
+
+
+MAKE_FX_SAME = ["add", "sub", "mul", "div", "pow", "where", "masked_fill", "clamp", "gelu", "leaky_relu",
+                "hardtanh", "softplus", "softmax", "log_softmax", "sum", "mean", "amax", "max.dim", "argmax", "var",
+                "cumsum", "view", "permute", "transpose", "unsqueeze", "squeeze", "cat", "stack", "split", "expand",
+                "index_select", "gather", "addmm", "bmm", "conv2d", "conv_transpose2d", "avg_pool2d",
+                "adaptive_avg_pool2d", "adaptive_avg_pool3d", "embedding", "norm"]
+"""Ops whose make_fx form is the same single op (make_fx decomposes composite ops such as linear -> t + addmm,
+reshape -> view, matmul -> mm, and norms/pools into tuple-returning kernels: those stay different terms)."""
+
+
+@pytest.mark.parametrize("name", MAKE_FX_SAME)
+def test_make_fx_matches_symbolic_trace_on_emit_samples(name):
+    from tests.fxcore import test_ops_emit as E
+
+    fn, inputs, module = E._sample(name)
+    model = E.WRAP[len(inputs)](fn, module).eval()
+    graphs = [torch.fx.symbolic_trace(model).graph, make_fx(model)(*inputs).graph]
+    terms = [[_shape_free(ops.node_operands(n)) for n in g.nodes if ops.canonical_op(n) == name] for g in graphs]
+    assert terms[0] and terms[0] == terms[1]
+
+
+def _shape_free(v):
+    """Operands with every node or parameter (make_fx lifts parameters to get_attr nodes) as 'N'."""
+    if isinstance(v, (torch.fx.Node, Attr)):
+        return "N"
+    return tuple(_shape_free(a) for a in v) if isinstance(v, tuple) else v
