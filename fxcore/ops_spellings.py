@@ -339,6 +339,8 @@ def canonical_spellings() -> tuple:
     ('x', (2, 2), (2, 2), (0, 0), (1, 1), False)
     >>> normalize_call('var', ('x',), {'correction': None})
     ('x', None, 1, False)
+    >>> normalize_call('permute', ('x', 0, 2, 1))  # varargs, as in x.permute(0, 2, 1)
+    ('x', (0, 2, 1))
 
     See Also
     --------
@@ -348,4 +350,6 @@ def canonical_spellings() -> tuple:
            if "pool" in d.name and "adaptive" not in d.name]
     out += [(n, Spelling(n, adapt=_var_correction)) for n in ("var", "std")]
     out.append(("norm", Spelling("norm", adapt=_norm_p)))
+    defs = {d.name: d for d in default_opdefs()}
+    out += [(n, Spelling(n, varargs=v)) for n, v in VARARGS.items() if defs[n].param_names[-1] == v]
     return tuple(out)

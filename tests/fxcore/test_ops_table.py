@@ -30,6 +30,8 @@ def test_normalize_call_fills_defaults_and_broadcasts_int_lists():
     assert ops.normalize_call("add", ("x", "y")) == ("x", "y", 1)
     assert ops.normalize_call("conv2d", ("x", "w"), {"stride": 2}) == ("x", "w", None, (2, 2), 0, (1, 1), 1)
     assert ops.normalize_call("permute", ("x", [2, 0, 1])) == ("x", (2, 0, 1))
+    assert ops.normalize_call("permute", ("x", 2, 0, 1)) == ("x", (2, 0, 1))
+    assert ops.normalize_call("view", ("x", -1)) == ops.normalize_call("view", ("x", [-1])) == ("x", (-1,))
     assert ops.normalize_call("cat", ([["a", "b"]]), {"dim": 1}) == (("a", "b"), 1)
 
 
