@@ -217,9 +217,14 @@ def _from_tensor(t) -> TensorFacts:
 
 
 def _from_type(t) -> TensorFacts | None:
+    """Facts from a gradual type: torch's ``TensorType`` or fxcore's (sizes that are not ints are unknown)."""
     from torch.fx.tensor_type import Dyn, TensorType
+
+    from fxcore.types import TensorType as GradualTensorType
     if isinstance(t, TensorType):
         return TensorFacts(tuple(None if d is Dyn else d for d in t.__args__))
+    if isinstance(t, GradualTensorType):
+        return TensorFacts(tuple(d if type(d) is int else None for d in t.dims), t.dtype)
     return None
 
 
@@ -243,7 +248,7 @@ def describe(value):
 
 
 def describe_node(node: torch.fx.Node):
-    """Facts about an FX node from ``meta['val']``, ``meta['tensor_meta']`` or ``meta['type']``.
+    """Facts about an FX node from ``meta['val']`` (or dynamo's ``example_value``), ``tensor_meta`` or ``type``.
 
     Nodes with no usable metadata give ``TensorFacts()`` (everything unknown).
     Nodes whose value is a (symbolic) scalar give that scalar.
@@ -257,7 +262,7 @@ def describe_node(node: torch.fx.Node):
     --------
     describe, TensorFacts
     """
-    val = node.meta.get("val")
+    val = node.meta.get("val", node.meta.get("example_value"))  # example_value: dynamo graphs
     if isinstance(val, torch.Tensor):
         return _from_tensor(val)
     if isinstance(val, (int, float, bool, *_SYM)):

@@ -171,9 +171,6 @@ def test_a_failing_rule_fails_the_compile():
         fn(torch.randn(3))
 
 
-@pytest.mark.xfail(strict=True, reason="rewrite/facts.py describe_node reads meta['val'], meta['tensor_meta'] and "
-                   "meta['type'] but not dynamo's meta['example_value'], so dtype/shape guards are unknown on "
-                   "dynamo graphs and guarded rules (add-zero, mul-one, div-one, reshape-noop...) never fire")
 def test_guarded_rules_fire_on_dynamo_graphs():
     compile_fn = rewrite.backend("std:algebraic")
     fn = torch.compile(lambda a: (a + 0) * 1, backend=compile_fn)

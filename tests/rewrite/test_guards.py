@@ -195,3 +195,17 @@ def test_facts_are_frozen_hashable_values():
     assert {f: 1}[TensorFacts((2, 3), torch.float32)] == 1
     with pytest.raises(AttributeError):
         f.shape = (1,)
+
+
+def test_node_facts_from_gradual_types_and_dynamo_example_values():
+    from fxcore.types import Dyn as GDyn, TensorType as GTensorType
+    from rewrite.facts import describe_node
+    from unify import var
+
+    graph = torch.fx.Graph()
+    typed, dynamo = graph.placeholder("typed"), graph.placeholder("dynamo")
+    typed.meta["type"] = GTensorType((var("b"), 3, GDyn), torch.float16)
+    dynamo.meta["example_value"] = torch.empty(4, 5)
+    facts = describe_node(typed)
+    assert facts.shape == (None, 3, None) and facts.dtype == torch.float16
+    assert describe_node(dynamo).shape == (4, 5)
