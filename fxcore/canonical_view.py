@@ -62,15 +62,19 @@ class CanonicalView:
 
     def __init__(self, table=None) -> None:
         self.table = _ops.default_table() if table is None else table
-        self._cache: dict[Node, tuple[Any, tuple]] = {}
+        # node -> (args, kwargs, resolution): FX replaces the args tuple on every change, so an
+        # identity check on it keeps the cache valid across rewrites of the graph
+        self._cache: dict[Node, tuple] = {}
         self._memo = ResolutionMemo()
+        self._impure_by_name: dict[str, bool | None] = {}  # None: depends on the operands
 
     def resolve(self, node: Node) -> tuple[Any, tuple]:
-        """``(canonical op, operands)`` of ``node``, computed once."""
-        found = self._cache.get(node)
-        if found is None:
-            found = (node.op, ()) if node.op in _LEAVES else self._memo.resolve(node, self._compute)
-            self._cache[node] = found
+        """``(canonical op, operands)`` of ``node``, computed once (again if its args were reassigned)."""
+        entry = self._cache.get(node)
+        if entry is not None and entry[0] is node._args and entry[1] is node._kwargs:
+            return entry[2]
+        found = (node.op, ()) if node.op in _LEAVES else self._memo.resolve(node, self._compute)
+        self._cache[node] = (node._args, node._kwargs, found)
         return found
 
     def _compute(self, node: Node) -> tuple[Any, tuple]:
@@ -91,9 +95,13 @@ class CanonicalView:
 
     def impure(self, node: Node) -> bool:
         name, operands = self.resolve(node)
-        if isinstance(name, str) and name in self.table:
-            return self.table.is_impure_call(name, operands)
-        return _ops.is_impure(node, self.table)
+        if not (isinstance(name, str) and name in self.table):
+            return _ops.is_impure(node, self.table)
+        known = self._impure_by_name.get(name, 0)
+        if known == 0:
+            d = self.table.op(name)
+            known = self._impure_by_name[name] = True if d.impure else (None if d.impure_if else False)
+        return self.table.is_impure_call(name, operands) if known is None else known
 
     def same(self, bound: object, value: object) -> bool:
         if isinstance(bound, Node) or isinstance(value, Node):

@@ -67,7 +67,9 @@ def show_value(v: Any, view=None) -> str:
 
 def _where(program: Program, pc: int) -> str:
     w = program.where[pc]
-    steps = [f"{_name(k)}[{i}]" if k != "[]" else f"[{i}]" for k, i in w.path]
+    steps = [f"{_name(k)}[{i}]" if k != "[]" else f"[{i}]" for k, i in w.steps]
+    if len(steps) > 12:  # a deep pattern: keep the ends
+        steps = [*steps[:4], f"...({len(steps) - 8} more)...", *steps[-4:]]
     text = ".".join(steps).replace(".[", "[") or "the root"
     return text if w.root == 0 else f"output {w.root}: {text}"
 

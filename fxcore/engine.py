@@ -144,6 +144,17 @@ def search(program: Program, view, root: Node, candidates: Callable | None = Non
     --------
     first
     """
+    found: list = []
+    best = _solve(program, view, root, candidates, accept, found)
+    yield from found
+    return best
+
+
+def _solve(program: Program, view, root: Node, candidates, accept, found: list | None):
+    """Run the search; append solutions to ``found`` (stop at the first if ``found`` is None).
+
+    Returns the first solution when ``found`` is None and one exists, else the best ``Failure``.
+    """
     code, n = program.code, len(program.code)
     regs = [None] * program.nregs
     regs[0] = root
@@ -157,7 +168,9 @@ def search(program: Program, view, root: Node, candidates: Callable | None = Non
             sol = Solution(tuple(slots), tuple(matched), tuple(regs[r] for r in program.root_regs))
             reason = accept(sol) if accept is not None else None
             if reason is None:
-                yield sol
+                if found is None:
+                    return sol
+                found.append(sol)
             elif pc >= best.pc:
                 best = Failure(pc, root, sol.slots, reason)
             ok = False
@@ -240,8 +253,4 @@ def first(program: Program, view, root: Node, candidates: Callable | None = None
     --------
     search
     """
-    gen = search(program, view, root, candidates, accept)
-    try:
-        return next(gen)
-    except StopIteration as stop:
-        return stop.value
+    return _solve(program, view, root, candidates, accept, None)

@@ -38,7 +38,8 @@ from .cycles import creates_cycle
 from .engine import UNBOUND, Failure, Solution, first
 from .program import Program, compile_program
 
-__all__ = ["Match", "FailedMatch", "CompiledPattern", "OpIndex", "compile_pattern", "find_matches", "explain"]
+__all__ = ["Match", "FailedMatch", "CompiledPattern", "OpIndex", "CanonicalView", "compile_pattern", "find_matches",
+           "explain"]
 
 
 @dataclass(frozen=True)
@@ -165,10 +166,21 @@ class CompiledPattern:
         """The pattern's variables, in order of first mention."""
         return self.program.variables
 
-    def match(self, node: Node, index: OpIndex | None = None) -> Match | FailedMatch:
-        """Match this pattern with its (first) root at ``node``: a ``Match`` or a falsy ``FailedMatch``."""
-        view = index.view if index is not None else CanonicalView(self.table)
-        found = first(self.program, view, node, _Roots(self.program, view, node, index), _accept(self.program))
+    @cached_property
+    def _accept(self):
+        return _accept(self.program)
+
+    def match(self, node: Node, index: OpIndex | None = None, *, view: CanonicalView | None = None
+              ) -> Match | FailedMatch:
+        """Match this pattern with its (first) root at ``node``: a ``Match`` or a falsy ``FailedMatch``.
+
+        Pass one ``view`` (a ``CanonicalView`` of this table) or ``index`` to many calls over the same
+        graph: each node is then resolved through the op table once, even across rewrites.
+        """
+        if view is None:
+            view = index.view if index is not None else CanonicalView(self.table)
+        roots = _Roots(self.program, view, node, index) if len(self.program.root_regs) > 1 else None
+        found = first(self.program, view, node, roots, self._accept)
         if isinstance(found, Failure):
             return FailedMatch(node, self.pattern, self.program, found, view)
         return self._match(found)

@@ -31,13 +31,26 @@ __all__ = ["OP", "SEQ", "LIT", "VAR", "BIND", "CHECK", "COMM", "ROOT", "Program"
 OP, SEQ, LIT, VAR, BIND, CHECK, COMM, ROOT = range(8)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Where:
-    """Where an instruction sits in the pattern: the path of ``(op, argument index)`` steps and the subpattern."""
+    """Where an instruction sits in the pattern: its path from the root and the subpattern.
 
-    path: tuple[tuple[Any, int], ...]
+    ``path`` is a linked list ``(parent path, op key, argument index)`` (None at the root), so deep
+    patterns cost linear memory; ``steps`` unrolls it.
+    """
+
+    path: tuple | None
     pattern: Any
     root: int = 0
+
+    @property
+    def steps(self) -> tuple[tuple[Any, int], ...]:
+        """The ``(op key, argument index)`` steps from the root down to this instruction."""
+        out, link = [], self.path
+        while link is not None:
+            link, key, i = link
+            out.append((key, i))
+        return tuple(reversed(out))
 
 
 @dataclass(frozen=True)
@@ -61,7 +74,7 @@ class CompileOptions:
     guards: tuple[tuple[Var, Callable[[object], bool]], ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Program:
     """A compiled pattern: instructions, their pattern locations, slots and roots."""
 
@@ -136,7 +149,7 @@ class _Compiler:
             reg = 0 if i == 0 else self._alloc(1)
             if i:
                 anchors.append(self._anchor(root))
-                self._emit((ROOT, reg, i), Where((), root, i))
+                self._emit((ROOT, reg, i), Where(None, root, i))
             else:
                 anchors.append(None)
             root_regs.append(reg)
@@ -158,7 +171,7 @@ class _Compiler:
 
     def _walk(self, root: object, reg: int, ri: int) -> None:
         """Emit the instructions of one root, depth first, without recursion."""
-        stack: list[tuple[object, int, tuple, int | None]] = [(root, reg, (), None)]
+        stack: list[tuple[object, int, tuple | None, int | None]] = [(root, reg, None, None)]
         fixups = self._fixups = []  # (pc of a skippable instruction, stack depth at its end)
         while stack:
             self._patch(fixups, len(stack))
@@ -173,7 +186,7 @@ class _Compiler:
             ins = self.code[pc]
             self.code[pc] = ins[:-1] + (len(self.code),)
 
-    def _one(self, pat, reg: int, path: tuple, ri: int, stack: list, fixups: list) -> None:
+    def _one(self, pat, reg: int, path: tuple | None, ri: int, stack: list, fixups: list) -> None:
         """Emit the instruction(s) for one pattern element and push its children."""
         where = Where(path, pat, ri)
         if isinstance(pat, Bound):
@@ -199,7 +212,7 @@ class _Compiler:
             guard = lambda x: first(x) and second(x)  # noqa: E731
         self._emit((VAR, reg, self._slot(v), guard or extra, self.options.ignore_literals), where)
 
-    def _bound(self, pat: Bound, reg: int, path: tuple, ri: int, stack: list, where: Where) -> None:
+    def _bound(self, pat: Bound, reg: int, path: tuple | None, ri: int, stack: list, where: Where) -> None:
         slot = self._slot(pat.var)
         self.named.add(slot)
         if pat.var in self.done_bound:  # a later occurrence of a named subpattern: identity only
@@ -211,28 +224,28 @@ class _Compiler:
             self._fixups.append((pc, len(stack)))
         stack.append((pat.pattern, reg, path, None))
 
-    def _op(self, pat: tuple, reg: int, path: tuple, ri: int, stack: list, fixups: list, where: Where) -> None:
+    def _op(self, pat: tuple, reg: int, path: tuple | None, ri: int, stack: list, fixups: list, where: Where) -> None:
         key, args = self.view.pattern_key(pat[0], pat[1:])
         args = pat[1:] if args is None else args
-        if not path:
+        if path is None:
             self.root_keys.append(key)
         out = self._alloc(len(args))
-        pc = self._emit((OP, reg, key, len(args), out, bool(path), -1), where)
+        pc = self._emit((OP, reg, key, len(args), out, path is not None, -1), where)
         if self.options.ignore_literals:
             fixups.append((pc, len(stack)))
         for i, j, conds in self.view.swaps(key):
             if i < len(args) and j < len(args):
                 self._emit((COMM, out + i, out + j, tuple((out + k, v) for k, v in conds)), where)
         for i in reversed(range(len(args))):
-            stack.append((args[i], out + i, path + ((key, i),), None))
+            stack.append((args[i], out + i, (path, key, i), None))
 
-    def _seq(self, pat, reg: int, path: tuple, ri: int, stack: list, fixups: list, where: Where) -> None:
+    def _seq(self, pat, reg: int, path: tuple | None, ri: int, stack: list, fixups: list, where: Where) -> None:
         out = self._alloc(len(pat))
         pc = self._emit((SEQ, reg, len(pat), out, -1), where)
         if self.options.ignore_literals:
             fixups.append((pc, len(stack)))
         for i in reversed(range(len(pat))):
-            stack.append((pat[i], out + i, path + (("[]", i),), None))
+            stack.append((pat[i], out + i, (path, "[]", i), None))
 
     def _anchor(self, root: object) -> Anchor | None:
         """The shallowest variable of ``root`` bound by earlier roots, and the op keys on its path."""

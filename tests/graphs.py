@@ -95,11 +95,11 @@ def chain(n: int, ops=(torch.relu, torch.neg)) -> fx.GraphModule:
 
 
 def swish_chain(n_nodes: int) -> fx.GraphModule:
-    """``x = x * sigmoid(x)`` repeated: one swish match every two nodes (the benchmark graph)."""
+    """``x = x * sigmoid(x)`` repeated (as symbolic_trace spells it): one swish match every two nodes."""
     g = fx.Graph()
     x = g.placeholder("x")
     for _ in range(n_nodes // 2):
-        x = g.call_function(torch.mul, (x, g.call_function(torch.sigmoid, (x,))))
+        x = g.call_function(operator.mul, (x, g.call_function(torch.sigmoid, (x,))))
     g.output(x)
     return fx.GraphModule(torch.nn.Module(), g)
 
