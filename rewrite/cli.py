@@ -21,7 +21,7 @@ import torch
 
 from . import zoo
 from .apply import ApplyError, apply
-from .demo import DEMO, entry, run
+from .demo import DEMO_MODEL, run
 from .errors import NonTerminationError, RuleError
 from .examples import check_examples
 from .loader import load, std_names
@@ -52,8 +52,8 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _model_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", default=DEMO.name,
-                   help=f"a zoo name ({', '.join((DEMO.name, *zoo.names()))}) or module:factory")
+    p.add_argument("--model", default=DEMO_MODEL,
+                   help=f"a zoo name ({', '.join(zoo.names())}) or module:factory")
     p.add_argument("--rules", default="std:std", help="a rule file (.yaml/.py) or std:NAME")
     p.add_argument("--tracer", default="symbolic_trace", choices=sorted(zoo.TRACERS))
 
@@ -61,7 +61,7 @@ def _model_options(p: argparse.ArgumentParser) -> None:
 def _build(spec: str):
     """(module, inputs) for a zoo name, or ``package.module:factory`` returning (module, inputs)."""
     if ":" not in spec:
-        chosen = entry(spec)
+        chosen = zoo.get(spec)
         return chosen.build(), chosen.inputs()
     module_name, _, attr = spec.partition(":")
     made = getattr(importlib.import_module(module_name), attr)()
@@ -108,7 +108,7 @@ def _check(args, out: Callable) -> int:
 
 def _list(out: Callable) -> int:
     out("standard rule sets: " + ", ".join(f"std:{n}" for n in std_names()))
-    out("models: " + ", ".join((DEMO.name, *zoo.names())))
+    out("models: " + ", ".join(zoo.names()))
     return 0
 
 

@@ -42,6 +42,7 @@ __all__ = [
     "ViTBlock",
     "MixerBlock",
     "UNetBlock",
+    "MBConvGPT",
 ]
 
 
@@ -219,6 +220,63 @@ class UNetBlock(nn.Module):
         return torch.sigmoid(self.head(self.dec(torch.cat([skip, y], dim=1))))
 
 
+class _MBConv(nn.Module):
+    """EfficientNet MBConv: expand conv-bn-swish, depthwise conv-bn-swish, squeeze-excite, project conv-bn."""
+
+    def __init__(self, channels: int = 8, expand: int = 4) -> None:
+        super().__init__()
+        hidden = channels * expand
+        self.expand = nn.Conv2d(channels, hidden, 1, bias=False)
+        self.bn0 = nn.BatchNorm2d(hidden)
+        self.depthwise = nn.Conv2d(hidden, hidden, 3, padding=1, groups=hidden, bias=False)
+        self.bn1 = nn.BatchNorm2d(hidden)
+        self.se_reduce = nn.Conv2d(hidden, channels // 2, 1)
+        self.se_expand = nn.Conv2d(channels // 2, hidden, 1)
+        self.project = nn.Conv2d(hidden, channels, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(channels)
+        self.drop = nn.Dropout(0.2)
+
+    def forward(self, x):
+        h = self.bn0(self.expand(x))
+        h = h * torch.sigmoid(h)
+        h = self.bn1(self.depthwise(h))
+        h = h * torch.sigmoid(h)
+        s = F.adaptive_avg_pool2d(h, 1)
+        s = self.se_reduce(s)
+        s = self.se_expand(s * torch.sigmoid(s))
+        h = h * torch.sigmoid(s)
+        return x + self.drop(self.bn2(self.project(h)))
+
+
+class _GPT2MLP(nn.Module):
+    """GPT-2's MLP with the tanh-GELU formula written out (as in HuggingFace's NewGELUActivation)."""
+
+    def __init__(self, dim: int = 8, hidden: int = 32) -> None:
+        super().__init__()
+        self.c_fc = nn.Linear(dim, hidden)
+        self.c_proj = nn.Linear(hidden, dim)
+        self.dropout = nn.Dropout(0.1)
+
+    def forward(self, x):
+        h = self.c_fc(x)
+        h = 0.5 * h * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (h + 0.044715 * torch.pow(h, 3.0))))
+        return self.dropout(self.c_proj(h))
+
+
+class MBConvGPT(nn.Module):
+    """An MBConv block whose feature map is read as tokens by a GPT-2 MLP, both written as in the wild."""
+
+    def __init__(self, channels: int = 8) -> None:
+        super().__init__()
+        self.block = _MBConv(channels)
+        self.mlp = _GPT2MLP(channels)
+
+    def forward(self, x):
+        h = self.block(x)
+        tokens = h.flatten(2).transpose(1, 2)
+        return tokens + self.mlp(tokens)
+
+
 @dataclass(frozen=True)
 class ZooEntry:
     """A named architecture: a module factory and a factory of example inputs.
@@ -270,6 +328,8 @@ _ENTRIES: tuple[ZooEntry, ...] = (
     ZooEntry("vit_block", ViTBlock, ((2, 3, 16, 16),), "ViT patch embedding, class token and one block"),
     ZooEntry("mlp_mixer", MixerBlock, ((2, 16, 32),), "MLP-Mixer block: token and channel mixing"),
     ZooEntry("unet_block", UNetBlock, ((2, 3, 16, 16),), "UNet down/up level with skip concatenation"),
+    ZooEntry("mbconv_gpt", MBConvGPT, ((2, 8, 8, 8),),
+             "EfficientNet MBConv (hand-written swish, conv+bn) and a GPT-2 MLP (tanh-GELU formula)"),
 )
 
 
