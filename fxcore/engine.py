@@ -16,8 +16,7 @@ fxcore.match : the public front.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, NamedTuple, Sequence
 
 from torch.fx import Node
 
@@ -37,8 +36,7 @@ UNBOUND = _Unbound()
 """Marker of an empty variable slot."""
 
 
-@dataclass(frozen=True)
-class Solution:
+class Solution(NamedTuple):
     """A complete assignment: slot values, matched op nodes (in match order) and the root nodes."""
 
     slots: tuple
@@ -46,8 +44,7 @@ class Solution:
     roots: tuple[Node, ...]
 
 
-@dataclass(frozen=True)
-class Failure:
+class Failure(NamedTuple):
     """The furthest point a search reached: instruction index, the value there, slots, and a reason."""
 
     pc: int
@@ -117,6 +114,9 @@ def _check(ins, regs, slots, matched, view):
 _STEPS: tuple = (_op, _seq, _lit, _var, _bind, _check)
 
 
+_NOTHING_TRIED = Failure(-1, None, ())
+
+
 def search(program: Program, view, root: Node, candidates: Callable | None = None,
            accept: Callable | None = None) -> Iterator[Solution]:
     """Yield every solution of ``program`` rooted at ``root``; the generator returns the best ``Failure``.
@@ -161,7 +161,7 @@ def _solve(program: Program, view, root: Node, candidates, accept, found: list |
     slots: list = [UNBOUND] * len(program.variables)
     matched: list = []
     stack: list = []
-    best = Failure(-1, root, ())
+    best = _NOTHING_TRIED
     pc = 0
     while True:
         if pc == n:
@@ -171,7 +171,7 @@ def _solve(program: Program, view, root: Node, candidates, accept, found: list |
                 if found is None:
                     return sol
                 found.append(sol)
-            elif pc >= best.pc:
+            elif pc >= best[0]:
                 best = Failure(pc, root, sol.slots, reason)
             ok = False
         else:
@@ -193,7 +193,7 @@ def _solve(program: Program, view, root: Node, candidates, accept, found: list |
             if ok is not False:  # a jump (ignore_literals: skip a subtree)
                 pc = ok
                 continue
-            if pc > best.pc:
+            if pc > best[0]:
                 best = Failure(pc, regs[ins[1]], tuple(slots))
         # backtrack to the most recent choice point with an untried alternative
         while stack:
@@ -208,7 +208,7 @@ def _solve(program: Program, view, root: Node, candidates, accept, found: list |
             pc = at
             break
         else:
-            return best
+            return best if best is not _NOTHING_TRIED else Failure(-1, root, ())
 
 
 def _assign(regs: list, assignment: Sequence) -> None:

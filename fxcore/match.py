@@ -279,17 +279,21 @@ class _Roots:
 
 def _accept(program: Program):
     """The post-check of a complete assignment: no escaping inner node, no cycle."""
-    multi = len(program.root_regs) > 1
+    multi, named = len(program.root_regs) > 1, program.named
 
     def accept(sol: Solution):
-        inside = set(sol.matched)
-        keep = set(sol.roots).union(sol.slots[s] for s in program.named)
-        for n in sol.matched:
-            if n not in keep:
-                for u in n.users:
-                    if u not in inside:
-                        return ("escape", n, u)
-        if (multi or program.named) and creates_cycle(sol.matched):
+        matched, roots = sol.matched, sol.roots
+        keep = roots if not named else (*roots, *(sol.slots[s] for s in named))
+        inside = None
+        for n in matched:
+            if n in keep:
+                continue
+            for u in n.users:
+                if inside is None:
+                    inside = set(matched)
+                if u not in inside:
+                    return ("escape", n, u)
+        if (multi or named) and creates_cycle(matched):
             return ("cycle",)
         return None
     return accept
