@@ -62,8 +62,8 @@ class CanonicalView:
 
     def __init__(self, table=None) -> None:
         self.table = _ops.default_table() if table is None else table
-        # node -> (args, kwargs, resolution): FX replaces the args tuple on every change, so an
-        # identity check on it keeps the cache valid across rewrites of the graph
+        # node -> (args, kwargs, target, resolution): FX replaces the args tuple on every change, so
+        # an identity check on it keeps the cache valid across rewrites of the graph
         self._cache: dict[Node, tuple] = {}
         self._memo = ResolutionMemo()
         self._impure_by_name: dict[str, bool | None] = {}  # None: depends on the operands
@@ -71,10 +71,10 @@ class CanonicalView:
     def resolve(self, node: Node) -> tuple[Any, tuple]:
         """``(canonical op, operands)`` of ``node``, computed once (again if its args were reassigned)."""
         entry = self._cache.get(node)
-        if entry is not None and entry[0] is node._args and entry[1] is node._kwargs:
-            return entry[2]
+        if entry is not None and entry[0] is node._args and entry[1] is node._kwargs and entry[2] is node.target:
+            return entry[3]
         found = (node.op, ()) if node.op in _LEAVES else self._memo.resolve(node, self._compute)
-        self._cache[node] = (node._args, node._kwargs, found)
+        self._cache[node] = (node._args, node._kwargs, node.target, found)
         return found
 
     def _compute(self, node: Node) -> tuple[Any, tuple]:

@@ -27,6 +27,7 @@ fxcore.surgery.replace_match : rewrite a match.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+import weakref
 from functools import cached_property
 from typing import Any
 
@@ -170,6 +171,17 @@ class CompiledPattern:
     def _accept(self):
         return _accept(self.program)
 
+    @cached_property
+    def _views(self) -> weakref.WeakKeyDictionary:
+        return weakref.WeakKeyDictionary()
+
+    def _view_for(self, graph: Graph) -> CanonicalView:
+        """This pattern's view of ``graph``, kept while the graph lives (its cache is rewrite-safe)."""
+        view = self._views.get(graph)
+        if view is None:
+            view = self._views[graph] = CanonicalView(self.table)
+        return view
+
     def match(self, node: Node, index: OpIndex | None = None, *, view: CanonicalView | None = None
               ) -> Match | FailedMatch:
         """Match this pattern with its (first) root at ``node``: a ``Match`` or a falsy ``FailedMatch``.
@@ -178,7 +190,7 @@ class CompiledPattern:
         graph: each node is then resolved through the op table once, even across rewrites.
         """
         if view is None:
-            view = index.view if index is not None else CanonicalView(self.table)
+            view = index.view if index is not None else self._view_for(node.graph)
         roots = _Roots(self.program, view, node, index) if len(self.program.root_regs) > 1 else None
         found = first(self.program, view, node, roots, self._accept)
         if isinstance(found, Failure):

@@ -186,3 +186,22 @@ def test_match_is_a_frozen_hashable_value():
     with pytest.raises(Exception):
         m.root = None
     assert hash(m) == hash(find_matches(gm.graph, SWISH)[0])
+
+
+def test_cached_view_stays_valid_across_rewrites():
+    from fxcore.surgery import replace_match
+
+    model = chain(5, ops=(torch.neg,))
+    gm = chain(5, ops=(torch.neg,))
+    cp = compile_pattern(("neg", ("neg", x)))
+    rewrites = 0
+    while True:  # the pattern's per-graph view is reused by every call below
+        found = [m for m in map(cp.match, list(gm.graph.nodes)) if m]
+        if not found:
+            break
+        replace_match(gm, found[0], x, rule_id="neg-neg")
+        rewrites += 1
+    assert rewrites == 2 and [n.op for n in gm.graph.nodes].count("call_function") == 1
+    gm.recompile()
+    t = torch.randn(3)
+    torch.testing.assert_close(gm(t), model(t))
