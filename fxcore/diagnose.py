@@ -16,7 +16,7 @@ from torch.fx import Node
 from unify.variable import isvar
 
 from .engine import UNBOUND, Failure
-from .pattern import Approx, Bound, OpKey, Typed, is_op_term
+from .pattern import Bound, OpKey, Typed, is_op_term
 from .program import BIND, CHECK, LIT, OP, ROOT, SEQ, VAR, Program
 
 __all__ = ["describe_failure", "explain_result", "show_term", "show_value"]

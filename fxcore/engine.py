@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterator, NamedTuple, Sequence
 
 from torch.fx import Node
 
-from .program import BIND, CHECK, COMM, LIT, OP, ROOT, SEQ, VAR, Program
+from .program import COMM, ROOT, Program
 
 __all__ = ["UNBOUND", "Solution", "Failure", "search", "first"]
 
@@ -111,7 +111,7 @@ def _check(ins, regs, slots, matched, view):
     return not isinstance(v, Node) and ins[2](v)
 
 
-_STEPS: tuple = (_op, _seq, _lit, _var, _bind, _check)
+_STEPS: tuple = (_op, _seq, _lit, _var, _bind, _check)  # indexed by opcode: OP, SEQ, LIT, VAR, BIND, CHECK
 
 
 _NOTHING_TRIED = Failure(-1, None, ())

@@ -14,7 +14,7 @@ fxcore.match.find_matches : where matches come from.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 from torch.fx import Graph, GraphModule, Node
 

@@ -1,6 +1,4 @@
 """fxcore.matcher_utils.SubgraphMatcher: torch's own test scenarios, and differential tests against torch's matcher."""
-import operator
-
 import pytest
 import torch
 import torch.nn.functional as F

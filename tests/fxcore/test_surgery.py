@@ -6,7 +6,7 @@ import torch.fx as fx
 from fxcore.match import find_matches
 from fxcore.ops_model import Attr
 from fxcore.surgery import ReplacementError, instantiate, replace_match
-from tests.graphs import FRONT_ENDS, LinearRelu, Swish, node, trace
+from tests.graphs import FRONT_ENDS, LinearRelu, Swish, trace
 from unify import var
 
 x, y, w, b = var("x"), var("y"), var("w"), var("b")
