@@ -98,7 +98,7 @@ def _call(graph: Graph, head: Any, operands: tuple, table) -> Node:
 
 
 def replace_match(gm: GraphModule | Graph, match: Match, replacement: Any, *, rule_id: str,
-                  table=None) -> list[Node]:
+                  table=None, view=None) -> list[Node]:
     """Replace ``match`` by ``replacement``; returns the new nodes in graph order.
 
     ``replacement`` is a term (op tuples over the match's variables, literals,
@@ -135,7 +135,7 @@ def replace_match(gm: GraphModule | Graph, match: Match, replacement: Any, *, ru
         propagate_val(node, gm, fake_mode)
     for root, value in zip(roots, values):
         _redirect(root, value, new)
-    _erase_dead(match, graph, table)
+    _erase_dead(match, graph, table, view)
     return new
 
 
@@ -191,13 +191,14 @@ def _hoist_inputs(at: Node, match: Match) -> None:
         at.prepend(n)
 
 
-def _erase_dead(match: Match, graph: Graph, table) -> None:
+def _erase_dead(match: Match, graph: Graph, table, view=None) -> None:
     """Erase matched nodes, and then their inputs, that have no users left (never impure nodes)."""
+    impure = view.impure if view is not None else (lambda n: _ops.is_impure(n, table))
     bound = [v for v in match.bindings.values() if isinstance(v, Node)]
     stack = sorted({n: None for n in (*match.nodes, *bound)})
     while stack:
         n = stack.pop()
-        if n._erased or n.users or n.op in ("placeholder", "output") or _ops.is_impure(n, table):
+        if n._erased or n.users or n.op in ("placeholder", "output") or impure(n):
             continue
         inputs = n.all_input_nodes
         graph.erase_node(n)

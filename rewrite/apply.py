@@ -23,8 +23,9 @@ from typing import Any
 import torch.fx as fx
 
 from unify import isvar
+from fxcore.canonical_view import CanonicalView
 from fxcore.match import compile_pattern
-from fxcore.ops import canonical_op, default_table, node_operands
+from fxcore.ops import default_table
 from fxcore.surgery import replace_match
 
 from .errors import RuleError
@@ -124,19 +125,15 @@ class _Driver:
         self.attempts: dict[str, int] = dict.fromkeys(self.fired, 0)
         self.seconds: dict[str, float] = dict.fromkeys(self.fired, 0.0)
         self.rewrites: list[Rewrite] = []
-        self._op_cache: dict[fx.Node, Any] = {}
+        # one view for the whole apply: each node is resolved once (again only if its args change),
+        # shared by the root index, every rule's matcher and the termination fingerprints
+        self.view = CanonicalView(table)
         self._original = set(gm.graph.nodes)
-        self.watch = TerminationWatch(budget, self._describe, lambda n: isinstance(n, fx.Node)
+        self.watch = TerminationWatch(budget, self.view.resolve, lambda n: isinstance(n, fx.Node)
                                       and n not in self._original)
 
-    def _describe(self, node: fx.Node) -> tuple:
-        return self.op_of(node), tuple(node_operands(node, self.table))
-
     def op_of(self, node: fx.Node) -> Any:
-        op = self._op_cache.get(node)
-        if op is None:
-            op = self._op_cache[node] = canonical_op(node, self.table)
-        return op
+        return self.view.key(node)
 
     def run(self) -> None:
         worklist = deque(self.gm.graph.nodes)
@@ -177,7 +174,7 @@ class _Driver:
         return []
 
     def _try(self, node: fx.Node, entry: _Entry) -> list[fx.Node] | None:
-        match = entry.pattern.match(node)
+        match = entry.pattern.match(node, view=self.view)
         if not match:
             return None
         rule = entry.rule
@@ -189,7 +186,8 @@ class _Driver:
             term = replacement_term(rule, match, self.gm, self.journal)
             if term is None:  # a Python replacement declined this match
                 return None
-            new_nodes = replace_match(self.gm, match, term, rule_id=rule.id, table=self.table)
+            new_nodes = replace_match(self.gm, match, term, rule_id=rule.id, table=self.table,
+                                      view=self.view)
         except RuleError:
             raise
         except Exception as exc:
