@@ -261,6 +261,39 @@ class OpTable:
             return self.resolve_call(node.target, node.args, node.kwargs, kind=node.op)
         return None
 
+    def possible_ops(self, node: torch.fx.Node):
+        """The canonical ops ``node`` may resolve to, read from its target alone (no argument binding).
+
+        None when only full resolution can tell (a spelling that chooses by its arguments, an
+        unknown target). A node whose arguments do not fit resolves to its exact target instead,
+        which this does not list. Cheap: drivers use it to skip nodes no rule can root at.
+
+        >>> import torch
+        >>> from fxcore.ops import default_table
+        >>> g = torch.fx.Graph(); x = g.placeholder('x')
+        >>> t = default_table()
+        >>> t.possible_ops(g.call_method('sum', (x,))), t.possible_ops(x)
+        (('sum',), ('placeholder',))
+        >>> t.possible_ops(g.call_function(torch.nn.functional.relu, (x,)))  # relu(x, inplace=True) is relu_
+        ('relu', 'relu_')
+
+        See Also
+        --------
+        resolve
+        """
+        if node.op in _LEAF_OPS:
+            return (node.op,)
+        if node.op == "call_module":
+            module = _get_submodule(node.graph.owning_module, node.target)
+            spelling = None if module is None else self._modules.get(type(module))
+        elif node.op in ("call_function", "call_method"):
+            spelling = self._spelling_for(node.op, node.target)
+        else:
+            return None
+        if not isinstance(spelling, (Spelling, ModuleSpelling)):
+            return None
+        return (spelling.op, spelling.op + "_") if spelling.inplace_flag else (spelling.op,)
+
     def resolve(self, node: torch.fx.Node) -> tuple:
         """``(canonical_op(node), node_operands(node))`` in one resolution, for any node.
 

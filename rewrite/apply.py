@@ -121,6 +121,9 @@ class _Driver:
     def __init__(self, gm, plan: RulePlan, table, journal: GraphJournal, budget: int, once: bool):
         self.gm, self.plan, self.table, self.journal, self.once = gm, plan, table, journal, once
         self.by_root = dict(plan.by_root)
+        # rules rooted at exact targets (ops the table does not know) defeat the cheap skip
+        self._roots_are_names = all(isinstance(op, str) for op in self.by_root)
+        self._skip: dict[tuple, bool] = {}
         self.fired: dict[str, int] = {e.rule.id: 0 for e in plan.entries}
         self.attempts: dict[str, int] = dict.fromkeys(self.fired, 0)
         self.seconds: dict[str, float] = dict.fromkeys(self.fired, 0.0)
@@ -135,6 +138,19 @@ class _Driver:
     def op_of(self, node: fx.Node) -> Any:
         return self.view.key(node)
 
+    def entries_for(self, node: fx.Node) -> tuple[_Entry, ...] | None:
+        """The rules that may root at ``node``; skips, without binding arguments, nodes none can."""
+        key = (node.op, node.target)
+        try:
+            skip = self._skip.get(key)
+        except TypeError:  # an unhashable target: resolve it
+            skip = False
+        if skip is None:
+            ops = self.table.possible_ops(node)
+            skip = self._skip[key] = (ops is not None and self._roots_are_names
+                                      and not any(op in self.by_root for op in ops))
+        return None if skip else self.by_root.get(self.op_of(node))
+
     def run(self) -> None:
         worklist = deque(self.gm.graph.nodes)
         queued = set(worklist)
@@ -143,7 +159,7 @@ class _Driver:
             queued.discard(node)
             if node._erased or (not node.users and node.op != "output"):
                 continue
-            entries = self.by_root.get(self.op_of(node))
+            entries = self.entries_for(node)
             if entries and not self.once:
                 self._enqueue(worklist, queued, self._try_rules(node, entries))
             elif entries:
