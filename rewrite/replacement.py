@@ -38,7 +38,7 @@ import torch.fx as fx
 from fxcore.ops_model import Attr
 
 from .journal import GraphJournal
-from .rule import Compute, bindings_by_name
+from .rule import Compute, bindings_by_name, map_leaves
 
 __all__ = ["replacement_term", "module_tensor"]
 
@@ -83,7 +83,7 @@ def _tensors_to_attrs(term: Any, gm: fx.GraphModule, journal: GraphJournal, rule
         known[id(leaf)] = name
         return Attr(name)
 
-    return _map_leaves(term, convert)
+    return map_leaves(term, convert)
 
 
 def _fresh_name(gm: torch.nn.Module, stem: str) -> str:
@@ -91,22 +91,3 @@ def _fresh_name(gm: torch.nn.Module, stem: str) -> str:
     while hasattr(gm, f"{stem}_{index}"):
         index += 1
     return f"{stem}_{index}"
-
-
-def _map_leaves(term: Any, fn) -> Any:
-    """``term`` with ``fn`` applied to every non-tuple/list leaf (iterative, keeps container types)."""
-    done: list = []
-    todo: list = [(False, term)]
-    while todo:
-        built, item = todo.pop()
-        if built:
-            n = len(item)
-            children = done[len(done) - n:] if n else []
-            del done[len(done) - n:]
-            done.append(type(item)(children))
-        elif type(item) in (tuple, list):
-            todo.append((True, item))
-            todo.extend((False, child) for child in reversed(item))
-        else:
-            done.append(fn(item))
-    return done[0]

@@ -31,7 +31,7 @@ from rewrite.facts import UNKNOWN, TensorFacts, Unknown, describe
 from rewrite.guards import Guard, PyGuard, compile_guard, python_guard
 from rewrite.syntax import RESERVED, term_variables, var_name
 
-__all__ = ["Rule", "Example", "Compute", "bindings_by_name", "substitute"]
+__all__ = ["Rule", "Example", "Compute", "bindings_by_name", "substitute", "map_leaves"]
 
 
 @dataclass(frozen=True)
@@ -259,18 +259,17 @@ class Rule:
         return substitute(self.replacement, subst)
 
 
-def substitute(term, subst: Mapping):
-    """``term`` with each variable in ``subst`` replaced (bound values are not walked into).
+def map_leaves(term, fn: Callable):
+    """``term`` with ``fn`` applied to every leaf (anything but a tuple or list); containers keep their type.
 
     Iterative: deep terms do not hit the recursion limit.
 
-    >>> from unify import var
-    >>> substitute(('neg', ('neg', var('x'))), {var('x'): ('relu', 1)})
-    ('neg', ('neg', ('relu', 1)))
+    >>> map_leaves(('add', [1, 2], ('neg', 3)), lambda leaf: leaf * 10 if isinstance(leaf, int) else leaf)
+    ('add', [10, 20], ('neg', 30))
 
     See Also
     --------
-    Rule.instantiate
+    substitute
     """
     out: list = []
     stack: list = [(term, False)]
@@ -281,14 +280,26 @@ def substitute(term, subst: Mapping):
             kids = out[len(out) - n:] if n else []
             del out[len(out) - n:]
             out.append(type(t)(kids))
-        elif isvar(t):
-            out.append(subst.get(t, t))
         elif isinstance(t, (tuple, list)):
             stack.append((t, True))
             stack.extend((c, False) for c in reversed(t))
         else:
-            out.append(t)
+            out.append(fn(t))
     return out[0]
+
+
+def substitute(term, subst: Mapping):
+    """``term`` with each variable in ``subst`` replaced (bound values are not walked into).
+
+    >>> from unify import var
+    >>> substitute(('neg', ('neg', var('x'))), {var('x'): ('relu', 1)})
+    ('neg', ('neg', ('relu', 1)))
+
+    See Also
+    --------
+    Rule.instantiate, map_leaves
+    """
+    return map_leaves(term, lambda t: subst.get(t, t) if isvar(t) else t)
 
 
 def __getattr__(name: str):
