@@ -121,7 +121,7 @@ class _Driver:
     def __init__(self, gm, plan: RulePlan, table, journal: GraphJournal, budget: int, once: bool):
         self.gm, self.plan, self.table, self.journal, self.once = gm, plan, table, journal, once
         self.by_root = dict(plan.by_root)
-        # rules rooted at exact targets (ops the table does not know) defeat the cheap skip
+        # rules rooted at module types (modules the table does not know) defeat the cheap skip
         self._roots_are_names = all(isinstance(op, str) for op in self.by_root)
         self._skip: dict[tuple, bool] = {}
         self.fired: dict[str, int] = {e.rule.id: 0 for e in plan.entries}
@@ -146,10 +146,16 @@ class _Driver:
         except TypeError:  # an unhashable target: resolve it
             skip = False
         if skip is None:
-            ops = self.table.possible_ops(node)
-            skip = self._skip[key] = (ops is not None and self._roots_are_names
-                                      and not any(op in self.by_root for op in ops))
+            skip = self._skip[key] = self._cannot_root(node)
         return None if skip else self.by_root.get(self.op_of(node))
+
+    def _cannot_root(self, node: fx.Node) -> bool:
+        ops = self.table.possible_ops(node)
+        if ops is None or (node.op == "call_module" and not self._roots_are_names):
+            return False
+        # a call whose arguments do not fit its spelling resolves to its exact target instead
+        fallback = (node.target,) if node.op != "call_module" else ()
+        return not any(op in self.by_root for op in (*ops, *fallback))
 
     def run(self) -> None:
         worklist = deque(self.gm.graph.nodes)
