@@ -31,7 +31,9 @@ from fxcore.surgery import replace_match
 from .errors import RuleError
 from .facts import describe
 from .journal import GraphJournal
+from .loader import load
 from .replacement import replacement_term
+from .ruleset import RuleSet
 from .report import Report, Rewrite, RuleStats
 from .termination import TerminationWatch, default_budget
 
@@ -82,7 +84,7 @@ def _depth(term: Any) -> int:
 
 def apply(gm: fx.GraphModule, ruleset, *, max_rewrites: int | None = None, once: bool = False,
           dry_run: bool = False, table=None) -> fx.GraphModule:
-    """Rewrite ``gm`` in place with ``ruleset`` to a fixpoint; return it, recompiled.
+    """Rewrite ``gm`` in place with ``ruleset`` (a RuleSet, a rule file or ``"std:NAME"``); return it.
 
     ``once=True`` makes one sweep over the graph (new nodes are not revisited);
     ``dry_run=True`` finds and reports the rewrites, then leaves the module as it
@@ -90,6 +92,12 @@ def apply(gm: fx.GraphModule, ruleset, *, max_rewrites: int | None = None, once:
     (see :func:`rewrite.report.report_of`). On any error the module is exactly
     as it was before the call.
     """
+    if not isinstance(gm, fx.GraphModule):
+        raise TypeError(f"rewrite.apply needs a torch.fx.GraphModule, got {type(gm).__name__}; trace the "
+                        f"model first, e.g. torch.fx.symbolic_trace(model) or torch.export.export(model, "
+                        f"args).module()")
+    if not isinstance(ruleset, RuleSet):
+        ruleset = load(ruleset)
     table = default_table() if table is None else table
     plan = RulePlan.build(ruleset, table)
     budget = default_budget(len(gm.graph.nodes)) if max_rewrites is None else max_rewrites

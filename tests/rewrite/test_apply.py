@@ -251,3 +251,11 @@ def test_random_graphs_keep_numbers(steps):
     apply(gm, load("std:std"))
     gm.graph.lint()
     torch.testing.assert_close(gm(inputs), program(inputs))
+
+
+def test_rule_set_by_name_and_a_clear_error_for_modules():
+    gm = fx.symbolic_trace(lambda a: a.neg().neg())
+    apply(gm, "std:algebraic")
+    assert report_of(gm).fired("neg-neg") == 1
+    with pytest.raises(TypeError, match="symbolic_trace"):
+        apply(nn.ReLU(), "std:algebraic")
