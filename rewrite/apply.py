@@ -174,10 +174,10 @@ class _Driver:
             if node._erased or (not node.users and node.op != "output"):
                 continue
             entries = self.entries_for(node)
-            if entries and not self.once:
-                self._enqueue(worklist, queued, self._try_rules(node, entries))
-            elif entries:
-                self._try_rules(node, entries)
+            if entries:
+                touched = self._try_rules(node, entries)
+                if not self.once:
+                    self._enqueue(worklist, queued, touched)
 
     def _enqueue(self, worklist: deque, queued: set, touched: list[fx.Node]) -> None:
         frontier = touched
@@ -210,8 +210,8 @@ class _Driver:
         rule = entry.rule
         if not rule.guard_holds(match.bindings, describe, result=node):
             return None
-        mark = len(self.journal.events)
         name, trace = node.name, node.meta.get("stack_trace")
+        self.watch.fingerprint(node)  # while its arguments are intact: surgery may erase it
         try:
             term = replacement_term(rule, match, self.gm, self.journal)
             if term is None:  # a Python replacement declined this match
@@ -230,10 +230,9 @@ class _Driver:
         self.fired[rule.id] += 1
         self.rewrites.append(Rewrite(rule.id, name, trace, tuple(n.name for n in new_nodes)))
         self.watch.record(rule.id, node, new_value)
-        touched = self.journal.created_since(mark)
-        if isinstance(new_value, fx.Node):
-            touched.append(new_value)
-        return touched
+        if isinstance(new_value, fx.Node) and new_value not in new_nodes:
+            return [*new_nodes, new_value]  # a redirect: revisit the users it gained
+        return new_nodes
 
     def report(self, before: int, after: int, seconds: float, dry_run: bool) -> Report:
         stats = tuple(RuleStats(rid, self.fired[rid], self.attempts[rid], self.seconds[rid])
@@ -245,6 +244,6 @@ def _new_value(term: Any, match, new_nodes: list[fx.Node], root: fx.Node) -> Any
     """What the root's users see after the rewrite: a bound node, or the replacement's root node."""
     if isvar(term):
         return match.bindings[term]
-    if isinstance(term, fx.Node) or not new_nodes:
-        return term if isinstance(term, fx.Node) else root
-    return new_nodes[-1]
+    if isinstance(term, fx.Node):
+        return term
+    return new_nodes[-1] if new_nodes else root

@@ -141,10 +141,6 @@ class GraphJournal:
         self.events.append(_AddedAttr(name))
         return name
 
-    def created_since(self, mark: int) -> list[fx.Node]:
-        """The nodes created since ``len(events)`` was ``mark`` and still in the graph."""
-        return [e.node for e in self.events[mark:] if isinstance(e, _Created) and not e.node._erased]
-
     @property
     def changed(self) -> bool:
         """True when anything was recorded."""
