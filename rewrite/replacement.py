@@ -51,10 +51,12 @@ def module_tensor(gm: torch.nn.Module, value: Any) -> Any:
     True
     """
     if isinstance(value, Attr):
-        return reduce(getattr, value.qualname.split("."), gm)
-    if isinstance(value, fx.Node) and value.op == "get_attr":
-        return reduce(getattr, value.target.split("."), gm)
-    return value
+        path = value.qualname
+    elif isinstance(value, fx.Node) and value.op == "get_attr":
+        path = value.target
+    else:
+        return value
+    return reduce(getattr, path.split("."), gm)
 
 
 def replacement_term(rule, match, gm: fx.GraphModule, journal: GraphJournal) -> Any:
