@@ -6,6 +6,8 @@ No dependency: render it with ``dot -Tsvg graph.dot -o graph.svg`` where Graphvi
 >>> gm = fx.symbolic_trace(lambda x: torch.relu(x))
 >>> print(to_dot(gm).splitlines()[0])
 digraph "<lambda>" {
+>>> print(to_dot(gm).splitlines()[3])
+  "relu" [label="relu\\nrelu", shape=box];
 
 See Also:
     rewrite.cli: ``python -m rewrite apply ... --dot out.dot``.
@@ -21,13 +23,15 @@ _SHAPES = {"placeholder": "invhouse", "output": "house", "get_attr": "note"}
 
 
 def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """A DOT string: backslashes and quotes escaped, newlines as DOT's ``\\n`` line breaks."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return '"' + escaped + '"'
 
 
 def _label(node: fx.Node) -> str:
     target = node.target if isinstance(node.target, str) else getattr(node.target, "__name__", str(node.target))
     rule = node.meta.get("rewrite_rule")
-    return f"{node.name}\\n{target}" + (f"\\n[{rule}]" if rule else "")
+    return f"{node.name}\n{target}" + (f"\n[{rule}]" if rule else "")
 
 
 def to_dot(gm: fx.GraphModule, name: str | None = None) -> str:
