@@ -12,21 +12,17 @@ See Also:
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 import warnings
 from typing import Callable, Sequence
 
-import torch
-
 from . import zoo
-from .apply import ApplyError, apply
-from .demo import DEMO_MODEL, run
+from .apply import ApplyError
+from .demo import DEMO_MODEL, ModelSpecError, run
 from .errors import NonTerminationError, RuleError
 from .examples import check_examples
 from .loader import load, std_names
 from .picture import to_dot
-from .report import report_of
 
 __all__ = ["main", "parser"]
 
@@ -58,31 +54,12 @@ def _model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tracer", default="symbolic_trace", choices=sorted(zoo.TRACERS))
 
 
-def _build(spec: str):
-    """(module, inputs) for a zoo name, or ``package.module:factory`` returning (module, inputs)."""
-    if ":" not in spec:
-        chosen = zoo.get(spec)
-        return chosen.build(), chosen.inputs()
-    module_name, _, attr = spec.partition(":")
-    made = getattr(importlib.import_module(module_name), attr)()
-    if not (isinstance(made, tuple) and len(made) == 2):
-        raise SystemExit(f"{spec} must return (module, example_inputs), got {type(made).__name__}")
-    return made
-
-
 def _apply(args, out: Callable) -> int:
-    module, inputs = _build(args.model)
-    gm = zoo.TRACERS[args.tracer](module.eval(), tuple(inputs))
-    out(f"-- before ({len(gm.graph.nodes)} nodes) " + "-" * 40 + gm.code)
-    apply(gm, load(args.rules), dry_run=args.dry_run, once=args.once, max_rewrites=args.max_rewrites)
-    out(f"-- after ({len(gm.graph.nodes)} nodes) " + "-" * 41 + gm.code)
-    out(report_of(gm).format())
-    with torch.no_grad():
-        torch.testing.assert_close(gm(*inputs), module(*inputs), rtol=1e-4, atol=1e-5)
-    out("outputs match the original module on the example inputs")
+    result = run(args.model, rules=args.rules, tracer=args.tracer, out=out, dry_run=args.dry_run,
+                 once=args.once, max_rewrites=args.max_rewrites)
     if args.dot:
         with open(args.dot, "w", encoding="utf-8") as handle:
-            handle.write(to_dot(gm))
+            handle.write(to_dot(result.module))
         out(f"wrote {args.dot} (render: dot -Tsvg {args.dot} -o graph.svg)")
     return 0
 
@@ -124,6 +101,6 @@ def main(argv: Sequence[str] | None = None, out: Callable = print) -> int:
         if args.command == "check":
             return _check(args, out)
         return _list(out)
-    except (RuleError, NonTerminationError, ApplyError, zoo.UnknownZooEntryError) as exc:
+    except (RuleError, NonTerminationError, ApplyError, ModelSpecError, zoo.UnknownZooEntryError) as exc:
         out(f"error: {exc}")
         return 2

@@ -16,6 +16,7 @@ See Also:
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from typing import Callable
 
@@ -26,7 +27,7 @@ from .apply import apply
 from .loader import load
 from .report import Report, report_of
 
-__all__ = ["DEMO_MODEL", "run", "DemoResult"]
+__all__ = ["DEMO_MODEL", "run", "build_model", "DemoResult", "ModelSpecError"]
 
 
 DEMO_MODEL = "mbconv_gpt"
@@ -42,20 +43,51 @@ class DemoResult:
     max_abs_diff: float
 
 
+class ModelSpecError(ValueError):
+    """A ``--model`` that names no zoo entry or no importable ``package.module:factory``."""
+
+
+def build_model(spec: str) -> tuple[str, str, torch.nn.Module, tuple]:
+    """(name, description, module in eval mode, example inputs) for a zoo name or ``package.module:factory``.
+
+    A factory returns ``(module, example_inputs)``.
+
+    >>> build_model("resnet_basic")[0]
+    'resnet_basic'
+    """
+    if ":" not in spec:
+        chosen = zoo.get(spec)
+        return chosen.name, chosen.description, chosen.build(), chosen.inputs()
+    module_name, _, attr = spec.partition(":")
+    try:
+        factory = getattr(importlib.import_module(module_name), attr)
+    except (ImportError, AttributeError) as exc:
+        raise ModelSpecError(f"cannot load model {spec!r}: {exc}; write a zoo name ({', '.join(zoo.names())}) "
+                             f"or package.module:factory with the package importable") from None
+    made = factory()
+    if not (isinstance(made, tuple) and len(made) == 2):
+        raise ModelSpecError(f"{spec} must return (module, example_inputs), got {type(made).__name__}")
+    module, inputs = made
+    return spec, "", module.eval(), tuple(inputs)
+
+
 def run(model: str = DEMO_MODEL, *, rules: str = "std:std", tracer: str = "symbolic_trace",
-        show_code: bool = True, out: Callable = print) -> DemoResult:
-    """Trace ``model``, apply ``rules``, print before/after code and the report; check the numbers."""
-    chosen = zoo.get(model)
-    module, inputs = chosen.build(), chosen.inputs()
+        show_code: bool = True, out: Callable = print, **apply_options) -> DemoResult:
+    """Trace ``model``, apply ``rules``, print before/after code and the report; check the numbers.
+
+    ``model`` is a zoo name or ``package.module:factory``; ``apply_options`` go to
+    :func:`rewrite.apply.apply` (``once``, ``dry_run``, ``max_rewrites``).
+    """
+    name, description, module, inputs = build_model(model)
     gm = zoo.TRACERS[tracer](module, inputs)
     ruleset = load(rules)
-    out(f"== {chosen.name}: {chosen.description}")
+    out(f"== {name}: {description}")
     out(f"== traced with {tracer}: {len(gm.graph.nodes)} nodes; rule set {ruleset.name!r} ({len(ruleset)} rules)")
     if show_code:
         out("\n-- before " + "-" * 60 + gm.code)
     with torch.no_grad():
         expected = gm(*inputs)
-    apply(gm, ruleset)
+    apply(gm, ruleset, **apply_options)
     report = report_of(gm)
     if show_code:
         out("-- after " + "-" * 61 + gm.code)
