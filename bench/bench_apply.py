@@ -15,7 +15,9 @@ its own form:
   replacement's aten graph in by direct graph surgery (no tracing per match); passes run until one
   matches nothing. The tracing ``register_replacement`` configuration is timed on the smallest graph only.
 
-Every timed run gets a fresh, deterministic copy of the graph (building is not timed). Each result is
+Every timed run gets a fresh, deterministic copy of the graph (building is not timed) and starts after a
+full ``gc.collect()``: otherwise a generation-2 collection owed by building the graph (0.1-0.2 s, it walks
+torch's whole heap) lands in whichever engine happens to run when the allocation counter trips. Each result is
 checked: same numbers as the original graph on a random float64 input, same node count across engines.
 Our apply is timed with its final ``gm.recompile()`` stubbed out, then the recompile is timed alone on the
 result: "with recompile" = the sum. PatternMatcherPass does not recompile ("with" adds the lone recompile);
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import io
 import pstats
 import statistics
@@ -297,6 +300,7 @@ def _once(n, spelling, engine, check, stub_recompile) -> tuple[float, float]:
     gm, expected = build(n, spelling)
     if stub_recompile:
         gm.recompile = _no_recompile   # an instance attribute shadows GraphModule.recompile
+    gc.collect()   # every engine starts from the same collector state (building the graph is not its debt)
     start = time.perf_counter()
     engine(gm)
     call = time.perf_counter() - start
