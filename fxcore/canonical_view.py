@@ -67,6 +67,7 @@ class CanonicalView:
         self._cache: dict[Node, tuple] = {}
         self._memo = ResolutionMemo()
         self._impure_by_name: dict[str, bool | None] = {}  # None: depends on the operands
+        self._possible: dict[tuple, tuple] = {}  # (op kind, id(target)) -> (ops or None, target)
 
     def resolve(self, node: Node) -> tuple[Any, tuple]:
         """``(canonical op, operands)`` of ``node``, computed once (again if its args were reassigned)."""
@@ -82,6 +83,21 @@ class CanonicalView:
         if found is None:
             found = (self.table.canonical_op(node), self.table.node_operands(node))
         return found
+
+    def possible_ops(self, node: Node) -> tuple | None:
+        """``OpTable.possible_ops(node)``, cached by target: the canonical ops ``node`` may resolve to.
+
+        None when only full resolution can tell. Module calls are not cached (the answer depends on
+        the module object, which a view shared between graphs could confuse).
+        """
+        op = node.op
+        if op == "call_module":
+            return self.table.possible_ops(node)
+        key = (op, id(node.target))
+        found = self._possible.get(key)
+        if found is None:
+            found = self._possible[key] = (self.table.possible_ops(node), node.target)  # keeps the id alive
+        return found[0]
 
     def key(self, node: Node) -> Any:
         return self.resolve(node)[0]

@@ -11,6 +11,12 @@ for real; its operands, with nodes turned into holes, are a template that the
 next nodes of the same shape fill in.  This relies on the table treating nodes
 as opaque values, which is its contract (``node_operands`` keeps nodes as is).
 
+The commonest shape gets a cheaper key: a call_function / call_method whose
+arguments are all nodes, passed by position (``mul(a, b)``, ``aten.neg(x)``).
+Its resolution depends only on the op kind, the target and the argument count,
+so a *positional plan* keyed by those three says which argument goes where and
+which defaults follow, without walking the arguments to build a shape.
+
 See Also
 --------
 fxcore.canonical_view.CanonicalView : owns one memo per search.
@@ -87,6 +93,46 @@ def _has_stray_node(template: Any) -> bool:
     return type(template) is tuple and any(_has_stray_node(v) for v in template)
 
 
+class _Plan:
+    """Operands of an all-node positional call: ``args`` reordered by ``picks``, then the constant ``tail``."""
+
+    __slots__ = ("name", "picks", "tail", "target")
+
+    def __init__(self, name, picks, tail, target) -> None:
+        self.name, self.picks, self.tail = name, picks, tail
+        self.target = target  # keeps the target alive: the plan is keyed by its id
+
+    def fill(self, args: tuple) -> tuple:
+        picks = self.picks
+        head = args if picks is None else tuple([args[i] for i in picks])
+        return self.name, head + self.tail if self.tail else head
+
+
+def _positional_plan(found: tuple, args: tuple, target) -> _Plan | None:
+    """The plan that reproduces ``found`` from ``args``, or None if the operands are not that simple."""
+    name, operands = found
+    if len({id(a) for a in args}) != len(args):  # x * x: which position is which is ambiguous
+        return None
+    position = {id(a): i for i, a in enumerate(args)}
+    picks, k = [], 0
+    while k < len(operands) and isinstance(operands[k], Node):
+        i = position.get(id(operands[k]))
+        if i is None:
+            return None
+        picks.append(i)
+        k += 1
+    tail = operands[k:]
+    if len(picks) != len(args) or _has_node(tail):
+        return None
+    return _Plan(name, None if picks == list(range(len(args))) else tuple(picks), tuple(tail), target)
+
+
+def _has_node(value: Any) -> bool:
+    if isinstance(value, Node):
+        return True
+    return type(value) is tuple and any(_has_node(v) for v in value)
+
+
 class ResolutionMemo:
     """``resolve(node, compute)``: ``compute(node)`` once per call shape, then template filling.
 
@@ -106,8 +152,24 @@ class ResolutionMemo:
 
     def __init__(self) -> None:
         self._templates: dict = {}
+        self._plans: dict = {}
 
     def resolve(self, node: Node, compute) -> tuple:
+        op, args = node.op, node._args
+        if not node._kwargs and op != "call_module":
+            for a in args:
+                if type(a) is not Node:
+                    break
+            else:
+                key = (op, id(node.target), len(args))
+                plan = self._plans.get(key)
+                if plan is not None:
+                    return plan.fill(args)
+                found = compute(node)
+                plan = _positional_plan(found, args, node.target)
+                if plan is not None:
+                    self._plans[key] = plan
+                return found
         nodes: dict = {}
         try:
             kwargs = node.kwargs

@@ -1,0 +1,76 @@
+"""The canonical view's caches (per-node cache, call-shape memo, positional plans) never change an answer:
+every node resolves exactly as the uncached op table resolves it, whatever order nodes are seen in."""
+import operator
+
+import pytest
+import torch
+import torch.fx as fx
+from hypothesis import given, strategies as st
+
+from fxcore.canonical_view import CanonicalView
+from fxcore.ops import default_table
+from rewrite import zoo
+from tests.graphs import random_graph_strategy
+
+TRACERS = ("symbolic_trace", "make_fx", "export")
+
+
+def _same(a, b) -> bool:
+    """Resolutions equal, nodes compared by identity."""
+    if isinstance(a, fx.Node) or isinstance(b, fx.Node):
+        return a is b
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    return type(a) is type(b) and a == b
+
+
+def _check(graph: fx.Graph, order) -> None:
+    table, view = default_table(), CanonicalView()
+    for n in order(list(graph.nodes)):
+        if n.op in ("placeholder", "get_attr", "output"):  # leaves of a pattern: their op, no operands
+            assert view.resolve(n) == (n.op, ())
+        else:
+            assert _same(view.resolve(n), table.resolve(n)), n.format_node()
+
+
+@pytest.mark.parametrize("order", [list, lambda ns: ns[::-1]], ids=["forward", "reverse"])
+@pytest.mark.parametrize("how", TRACERS)
+@pytest.mark.parametrize("name", zoo.names())
+def test_view_agrees_with_the_table_on_every_zoo_node(name, how, order):
+    _check(zoo.trace(zoo.get(name), how).graph, order)
+
+
+@given(random_graph_strategy(max_nodes=15, unary=(torch.relu, torch.neg, torch.sigmoid, torch.sum),
+                             binary=(torch.add, torch.mul, operator.sub, torch.max, torch.sub)),
+       st.randoms(use_true_random=False))
+def test_view_agrees_with_the_table_on_random_graphs(gm, rnd):
+    nodes = list(gm.graph.nodes)
+    rnd.shuffle(nodes)
+    _check(gm.graph, lambda _: nodes)
+
+
+def test_a_positional_plan_is_per_target_and_argument_count():
+    g = fx.Graph()
+    a, b = g.placeholder("a"), g.placeholder("b")
+    calls = [g.call_function(torch.add, (a, b)), g.call_function(torch.add, (b, a)),
+             g.call_function(torch.add, (a, a)), g.call_function(torch.max, (a,)),
+             g.call_function(torch.max, (a, b)), g.call_method("add", (b, a)),
+             g.call_function(torch.ops.aten.add.Tensor, (a, b)), g.call_function(torch.sub, (b, a))]
+    view = CanonicalView()
+    got = [view.resolve(n) for n in calls]
+    assert got[0] == ("add", (a, b, 1)) and got[1] == ("add", (b, a, 1)) and got[2] == ("add", (a, a, 1))
+    assert got[3][0] == "max" and got[4] == ("maximum", (a, b))
+    assert got[5] == ("add", (b, a, 1)) and got[6] == ("add", (a, b, 1)) and got[7] == ("sub", (b, a, 1))
+
+
+def test_the_cache_follows_argument_changes():
+    g = fx.Graph()
+    a, b = g.placeholder("a"), g.placeholder("b")
+    n = g.call_function(torch.add, (a, b))
+    view = CanonicalView()
+    assert view.resolve(n) == ("add", (a, b, 1))
+    n.args = (b, a)
+    n.kwargs = {"alpha": 2}
+    assert view.resolve(n) == ("add", (b, a, 2))
+    n.target = torch.sub
+    assert view.resolve(n) == ("sub", (b, a, 2))
