@@ -35,6 +35,14 @@ class Bindings(Mapping):
         object.__setattr__(self, "_d", d)
         object.__setattr__(self, "_hash", None)
 
+    @classmethod
+    def of(cls, d: dict) -> "Bindings":
+        """Bindings over ``d`` itself (no copy): for callers that hand over a fresh dict they never touch again."""
+        self = object.__new__(cls)
+        object.__setattr__(self, "_d", d)
+        object.__setattr__(self, "_hash", None)
+        return self
+
     def __setattr__(self, name, value):
         raise AttributeError(f"Bindings are immutable (tried to set {name!r}); use .extend(var, value)")
 

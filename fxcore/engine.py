@@ -150,10 +150,12 @@ def search(program: Program, view, root: Node, candidates: Callable | None = Non
     return best
 
 
-def _solve(program: Program, view, root: Node, candidates, accept, found: list | None):
+def _solve(program: Program, view, root: Node, candidates, accept, found: list | None, explain: bool = True):
     """Run the search; append solutions to ``found`` (stop at the first if ``found`` is None).
 
-    Returns the first solution when ``found`` is None and one exists, else the best ``Failure``.
+    Returns the first solution when ``found`` is None and one exists, else the best ``Failure``
+    (None without ``explain``: the caller only wants to know whether there is a solution, so the
+    furthest point reached is not tracked).
     """
     code, n = program.code, len(program.code)
     regs = [None] * program.nregs
@@ -162,16 +164,19 @@ def _solve(program: Program, view, root: Node, candidates, accept, found: list |
     matched: list = []
     stack: list = []
     best = _NOTHING_TRIED
+    root_regs = program.root_regs
+    steps = _STEPS
     pc = 0
     while True:
         if pc == n:
-            sol = Solution(tuple(slots), tuple(matched), tuple(regs[r] for r in program.root_regs))
+            sol = Solution(tuple(slots), tuple(matched),
+                           (root,) if len(root_regs) == 1 else tuple(regs[r] for r in root_regs))
             reason = accept(sol) if accept is not None else None
             if reason is None:
                 if found is None:
                     return sol
                 found.append(sol)
-            elif pc >= best[0]:
+            elif explain and pc >= best[0]:
                 best = Failure(pc, root, sol.slots, reason)
             ok = False
         else:
@@ -186,14 +191,14 @@ def _solve(program: Program, view, root: Node, candidates, accept, found: list |
                     continue
                 ok = False
             else:
-                ok = _STEPS[kind](ins, regs, slots, matched, view)
+                ok = steps[kind](ins, regs, slots, matched, view)
             if ok is True:
                 pc += 1
                 continue
             if ok is not False:  # a jump (ignore_literals: skip a subtree)
                 pc = ok
                 continue
-            if pc > best[0]:
+            if explain and pc > best[0]:
                 best = Failure(pc, regs[ins[1]], tuple(slots))
         # backtrack to the most recent choice point with an untried alternative
         while stack:
@@ -208,6 +213,8 @@ def _solve(program: Program, view, root: Node, candidates, accept, found: list |
             pc = at
             break
         else:
+            if not explain:
+                return None
             return best if best is not _NOTHING_TRIED else Failure(-1, root, ())
 
 
@@ -231,8 +238,8 @@ def _alternatives(ins, regs, program: Program, slots, candidates, view) -> tuple
 
 
 def first(program: Program, view, root: Node, candidates: Callable | None = None,
-          accept: Callable | None = None) -> Solution | Failure:
-    """The first accepted solution of ``program`` at ``root``, or the best ``Failure``.
+          accept: Callable | None = None, *, explain: bool = True) -> Solution | Failure | None:
+    """The first accepted solution of ``program`` at ``root``, or the best ``Failure`` (None if not ``explain``).
 
     >>> import torch, torch.fx as fx
     >>> from unify import var
@@ -253,4 +260,4 @@ def first(program: Program, view, root: Node, candidates: Callable | None = None
     --------
     search
     """
-    return _solve(program, view, root, candidates, accept, None)
+    return _solve(program, view, root, candidates, accept, None, explain)

@@ -37,7 +37,7 @@ from .bindings import Bindings
 from .canonical_view import CanonicalView
 from .cycles import creates_cycle
 from .engine import UNBOUND, Failure, Solution, first
-from .program import Program, compile_program
+from .program import OP, Program, compile_program
 
 __all__ = ["Match", "FailedMatch", "CompiledPattern", "OpIndex", "CanonicalView", "compile_pattern", "find_matches",
            "explain"]
@@ -65,6 +65,10 @@ class Match:
 class FailedMatch:
     """A falsy "no match" that explains itself lazily: ``reason``, and the best ``partial`` bindings.
 
+    Matching only decides yes or no; the first time an explanation is asked for, the
+    search is run again at ``node`` recording how far it got (``failure``), on the graph as
+    it is then.
+
     >>> import torch, torch.fx as fx
     >>> from unify import var
     >>> gm = fx.symbolic_trace(lambda a: a * torch.relu(a))
@@ -81,11 +85,17 @@ class FailedMatch:
     node: Node
     pattern: Any
     program: Program = field(repr=False)
-    failure: Failure = field(repr=False)
     view: Any = field(repr=False)
+    candidates: Any = field(repr=False, default=None)
+    accept: Any = field(repr=False, default=None)
 
     def __bool__(self) -> bool:
         return False
+
+    @cached_property
+    def failure(self) -> Failure:
+        """The furthest point the search reached (see ``fxcore.engine.Failure``)."""
+        return first(self.program, self.view, self.node, self.candidates, self.accept)
 
     @cached_property
     def reason(self) -> str:
@@ -101,11 +111,16 @@ class FailedMatch:
 
 
 def _bindings(program: Program, slots: tuple) -> Bindings:
-    return Bindings((v, s) for v, s in zip(program.variables, slots) if s is not UNBOUND)
+    return Bindings.of({v: s for v, s in zip(program.variables, slots) if s is not UNBOUND})
 
 
 class OpIndex:
-    """Nodes of a graph grouped by canonical op, in graph order (one pass; shares the view's cache).
+    """Nodes of a graph grouped by canonical op, in graph order.
+
+    One pass reads each node's target only (``CanonicalView.possible_ops``, no argument
+    binding); ``nodes(op)`` then confirms the candidates of ``op`` by full resolution, once, through
+    the view's cache, which the matcher shares. Ops that only full resolution can tell (choosers,
+    exact targets of unknown ops) fall back to resolving every node once.
 
     >>> import torch, torch.fx as fx
     >>> gm = fx.symbolic_trace(lambda a: torch.relu(a) + torch.relu(a))
@@ -120,18 +135,51 @@ class OpIndex:
     def __init__(self, graph: Graph, table=None, view: CanonicalView | None = None) -> None:
         self.graph = graph
         self.view = CanonicalView(table) if view is None else view
-        self._by_op: dict[Any, list[Node]] = {}
-        key = self.view.key
+        self._candidates: dict[Any, list[Node]] = {}
+        self._unsure: list[Node] = []  # nodes whose op only full resolution can tell
+        self._confirmed: dict[Any, list[Node]] = {}
+        self._by_key: dict[Any, list[Node]] | None = None
+        possible, candidates, unsure = self.view.possible_ops, self._candidates, self._unsure
         for n in graph.nodes:
-            self._by_op.setdefault(key(n), []).append(n)
+            ops = possible(n)
+            if ops is None:
+                unsure.append(n)
+                continue
+            for op in ops:
+                found = candidates.get(op)
+                if found is None:
+                    candidates[op] = [n]
+                else:
+                    found.append(n)
 
     def nodes(self, op: Any) -> list[Node]:
         """The nodes whose canonical op is ``op``, in graph order (an empty list if none)."""
-        return self._by_op.get(op, [])
+        found = self._confirmed.get(op)
+        if found is not None:
+            return found
+        if not (isinstance(op, str) and op in self.view.table):
+            found = self._all_keys().get(op, [])  # an exact target, a module type: resolve everything
+        else:
+            cands = self._candidates.get(op, [])
+            if self._unsure:
+                order = {n: i for i, n in enumerate(self.graph.nodes)}
+                cands = sorted(cands + self._unsure, key=order.__getitem__)
+            key = self.view.key
+            found = [n for n in cands if key(n) == op]
+        self._confirmed[op] = found
+        return found
 
     def ops(self) -> tuple:
-        """The canonical ops present, in order of first appearance."""
-        return tuple(self._by_op)
+        """The canonical ops present, in order of first appearance (resolves every node)."""
+        return tuple(self._all_keys())
+
+    def _all_keys(self) -> dict[Any, list[Node]]:
+        if self._by_key is None:
+            self._by_key = {}
+            key = self.view.key
+            for n in self.graph.nodes:
+                self._by_key.setdefault(key(n), []).append(n)
+        return self._by_key
 
 
 @dataclass(frozen=True, eq=False)
@@ -168,6 +216,38 @@ class CompiledPattern:
         return self.program.variables
 
     @cached_property
+    def input_ops(self) -> tuple[str, ...]:
+        """Canonical ops that must occur among the (first) root's input nodes: its op-term arguments.
+
+        >>> from unify import var
+        >>> compile_pattern(('mul', var('x'), ('sigmoid', var('x')))).input_ops
+        ('sigmoid',)
+        """
+        table = CanonicalView(self.table).table
+        out = []
+        for ins, where in zip(self.program.code, self.program.where):
+            if (ins[0] == OP and ins[5] and ins[6] < 0 and where.root == 0 and where.path is not None
+                    and where.path[0] is None and isinstance(ins[2], str) and ins[2] in table):
+                out.append(ins[2])
+        return tuple(dict.fromkeys(out))
+
+    def may_match(self, node: Node, view: CanonicalView) -> bool:
+        """A cheap necessary condition, read from targets only: every op in ``input_ops`` may be an input.
+
+        False means ``match(node)`` fails; True means it may succeed (run it to know).
+        """
+        possible = view.possible_ops
+        inputs = node._input_nodes
+        for op in self.input_ops:
+            for i in inputs:
+                ops = possible(i)
+                if ops is None or op in ops:
+                    break
+            else:
+                return False
+        return True
+
+    @cached_property
     def _accept(self):
         return _accept(self.program)
 
@@ -191,14 +271,16 @@ class CompiledPattern:
         """
         if view is None:
             view = index.view if index is not None else self._view_for(node.graph)
-        roots = _Roots(self.program, view, node, index) if len(self.program.root_regs) > 1 else None
-        found = first(self.program, view, node, roots, self._accept)
-        if isinstance(found, Failure):
-            return FailedMatch(node, self.pattern, self.program, found, view)
+        program = self.program
+        roots = _Roots(program, view, node, index) if len(program.root_regs) > 1 else None
+        found = first(program, view, node, roots, self._accept, explain=False)
+        if found is None:
+            return FailedMatch(node, self.pattern, program, view, roots, self._accept)
         return self._match(found)
 
     def _match(self, sol: Solution) -> Match:
-        nodes = tuple(sorted({n: None for n in sol.matched}))
+        matched = sol.matched
+        nodes = matched if len(matched) == 1 else tuple(sorted(dict.fromkeys(matched)))
         return Match(self.pattern, sol.roots[0], _bindings(self.program, sol.slots), nodes, sol.roots)
 
 

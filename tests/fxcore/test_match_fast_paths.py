@@ -1,0 +1,76 @@
+"""The matcher's shortcuts never change an answer: the target-first OpIndex lists exactly the nodes of each
+canonical op, ``may_match`` never rejects a node the full search accepts, and a failed match explains
+itself on demand exactly as before."""
+import operator
+
+import pytest
+import torch
+import torch.fx as fx
+from hypothesis import given, strategies as st
+
+from fxcore.canonical_view import CanonicalView
+from fxcore.match import OpIndex, compile_pattern, find_matches
+from rewrite import zoo
+from tests.graphs import random_graph_strategy
+from unify import var
+
+x, y = var("x"), var("y")
+UNARY = (torch.relu, torch.neg, torch.sigmoid, torch.tanh)
+BINARY = (torch.add, torch.mul, operator.sub, torch.max)
+PATTERNS = [
+    ("mul", x, ("sigmoid", x)),
+    ("neg", ("neg", x)),
+    ("add", ("relu", x), y),
+    ("sub", x, ("neg", y)),
+    ("mul", ("add", x, y), ("add", x, y)),
+    ("maximum", ("tanh", x), ("relu", x)),
+    ("relu", ("relu", ("relu", x))),
+    ("add", x, x, 1),
+]
+
+
+@pytest.mark.parametrize("how", ("symbolic_trace", "make_fx", "export"))
+@pytest.mark.parametrize("name", zoo.names())
+def test_op_index_lists_exactly_the_nodes_of_each_op(name, how):
+    graph = zoo.trace(zoo.get(name), how).graph
+    view = CanonicalView()
+    index = OpIndex(graph, view=view)
+    expected: dict = {}
+    for n in graph.nodes:
+        expected.setdefault(view.key(n), []).append(n)
+    for op, nodes in expected.items():
+        assert index.nodes(op) == nodes, op
+    assert index.nodes("softmax_backward") == []
+    assert index.ops() == tuple(expected)
+
+
+@given(random_graph_strategy(max_nodes=14, unary=UNARY, binary=BINARY), st.sampled_from(PATTERNS))
+def test_may_match_never_rejects_a_match(gm, pattern):
+    cp, view = compile_pattern(pattern), CanonicalView()
+    for n in gm.graph.nodes:
+        if not cp.may_match(n, view):
+            assert not cp.match(n, view=view)
+
+
+@given(random_graph_strategy(max_nodes=14, unary=UNARY, binary=BINARY), st.sampled_from(PATTERNS))
+def test_find_matches_agrees_with_matching_every_node(gm, pattern):
+    cp = compile_pattern(pattern)
+    found = [m.root for m in find_matches(gm.graph, cp)]
+    assert found == [n for n in gm.graph.nodes if cp.match(n)]
+
+
+def test_input_ops_are_the_op_terms_right_under_the_root():
+    assert compile_pattern(("mul", ("add", x, y), ("add", x, y))).input_ops == ("add",)
+    assert compile_pattern(("relu", ("relu", ("relu", x)))).input_ops == ("relu",)
+    assert compile_pattern(("add", x, y)).input_ops == ()
+    assert compile_pattern(("cat", [("relu", x), y], 0)).input_ops == ()  # inside a list: not required
+
+
+def test_a_failed_match_explains_itself_when_asked():
+    gm = fx.symbolic_trace(lambda a: a * torch.relu(a))
+    mul = [n for n in gm.graph.nodes if n.name == "mul"][0]
+    failed = compile_pattern(("mul", x, ("sigmoid", x))).match(mul)
+    assert not failed
+    assert failed.failure.pc >= 0
+    assert failed.reason == "at mul[1]: expected sigmoid(...), got node 'relu' computing relu"
+    assert dict(failed.partial) == {x: mul.args[0]}
