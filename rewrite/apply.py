@@ -4,8 +4,14 @@ Candidates come from an index by canonical root op, so rules whose root op is
 absent from the graph cost nothing; after a rewrite only the new nodes and the
 users above them (up to the deepest pattern's depth) are revisited. The order is
 the rule set's (priority, then specificity, then file order). Every change is
-journaled: on any error the module is left exactly as it was. The module is
-linted and recompiled once, at the end.
+journaled: on any error the module is left exactly as it was. The changed nodes
+are linted (``rewrite.lint.lint_changed``) and the module recompiled once, at
+the end.
+
+Most nodes cost a dictionary lookup: which rules may root at a node is read
+from its target (cached per target), and a rule is tried only when the op
+terms right under its root may be among the node's inputs
+(``CompiledPattern.may_match``), again from targets alone.
 
 See Also:
     rewrite.journal.GraphJournal, rewrite.termination.TerminationWatch,
@@ -31,6 +37,7 @@ from fxcore.surgery import replace_match
 from .errors import RuleError
 from .facts import describe
 from .journal import GraphJournal
+from .lint import lint_changed
 from .loader import load
 from .replacement import replacement_term
 from .ruleset import RuleSet
@@ -110,7 +117,7 @@ def apply(gm: fx.GraphModule, ruleset, *, max_rewrites: int | None = None, once:
             if dry_run:
                 journal.rollback()
             elif journal.changed:
-                gm.graph.lint()
+                lint_changed(gm.graph, journal.changed_nodes())
                 recompiled = True
                 gm.recompile()
         except BaseException:
@@ -129,9 +136,10 @@ class _Driver:
     def __init__(self, gm, plan: RulePlan, table, journal: GraphJournal, budget: int, once: bool):
         self.gm, self.plan, self.table, self.journal, self.once = gm, plan, table, journal, once
         self.by_root = dict(plan.by_root)
-        # rules rooted at module types (modules the table does not know) defeat the cheap skip
+        # rules rooted at exact targets or module types (ops the table does not know) defeat the skip
         self._roots_are_names = all(isinstance(op, str) for op in self.by_root)
-        self._skip: dict[tuple, bool] = {}
+        # possible ops (and the target's id, kept alive in the value) -> (no rule can root there, target)
+        self._skip: dict[tuple, tuple[bool, Any]] = {}
         self.fired: dict[str, int] = {e.rule.id: 0 for e in plan.entries}
         self.attempts: dict[str, int] = dict.fromkeys(self.fired, 0)
         self.seconds: dict[str, float] = dict.fromkeys(self.fired, 0.0)
@@ -143,27 +151,26 @@ class _Driver:
         self.watch = TerminationWatch(budget, self.view.resolve, lambda n: isinstance(n, fx.Node)
                                       and n not in self._original)
 
-    def op_of(self, node: fx.Node) -> Any:
-        return self.view.key(node)
-
     def entries_for(self, node: fx.Node) -> tuple[_Entry, ...] | None:
         """The rules that may root at ``node``; skips, without binding arguments, nodes none can."""
-        key = (node.op, node.target)
-        try:
-            skip = self._skip.get(key)
-        except TypeError:  # an unhashable target: resolve it
-            skip = False
-        if skip is None:
-            skip = self._skip[key] = self._cannot_root(node)
-        return None if skip else self.by_root.get(self.op_of(node))
+        ops = self.view.possible_ops(node)
+        if ops is not None:
+            key = ops if self._roots_are_names else (ops, node.op, id(node.target))
+            found = self._skip.get(key)
+            if found is None:
+                found = self._skip[key] = (self._cannot_root(node, ops), node.target)
+            if found[0]:
+                return None
+        return self.by_root.get(self.view.key(node))
 
-    def _cannot_root(self, node: fx.Node) -> bool:
-        ops = self.table.possible_ops(node)
-        if ops is None or (node.op == "call_module" and not self._roots_are_names):
+    def _cannot_root(self, node: fx.Node, ops: tuple) -> bool:
+        if any(op in self.by_root for op in ops):
             return False
-        # a call whose arguments do not fit its spelling resolves to its exact target instead
-        fallback = (node.target,) if node.op != "call_module" else ()
-        return not any(op in self.by_root for op in (*ops, *fallback))
+        if self._roots_are_names:
+            return True
+        # a call whose arguments do not fit its spelling resolves to its exact target instead; a module
+        # the table knows may still be wanted by a rule rooted at its type
+        return node.op != "call_module" and node.target not in self.by_root
 
     def run(self) -> None:
         worklist = deque(self.gm.graph.nodes)
@@ -204,6 +211,8 @@ class _Driver:
         return []
 
     def _try(self, node: fx.Node, entry: _Entry) -> list[fx.Node] | None:
+        if not entry.pattern.may_match(node, self.view):
+            return None
         match = entry.pattern.match(node, view=self.view)
         if not match:
             return None
