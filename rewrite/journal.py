@@ -5,7 +5,9 @@ so ``apply`` is made all-or-nothing by journaling instead: the journal listens t
 the GraphModule's create / replace / erase hooks (which every public FX mutation
 fires) and, on rollback, undoes the events in reverse order. Attributes that a
 rule adds to the module (folded parameters) are journaled through
-:meth:`GraphJournal.add_attr`.
+:meth:`GraphJournal.add_attr`. Moving a node (``Node.prepend``/``append``) fires
+no hook, so the journal also keeps the node order it opened with and restores
+it if it changed.
 
 >>> import torch, torch.fx as fx
 >>> gm = fx.symbolic_trace(lambda x: torch.neg(torch.neg(x)))
@@ -77,6 +79,7 @@ class GraphJournal:
         self._open = False
         self._replaying = False
         self._users_before: dict[fx.Node, tuple[fx.Node, ...]] = {}
+        self._order: list[fx.Node] = []
 
     # -- context management -------------------------------------------------
     def __enter__(self) -> "GraphJournal":
@@ -86,6 +89,7 @@ class GraphJournal:
                 "module are not supported: finish the outer apply first"
             )
         self.gm._rewrite_journal_open = True
+        self._order = list(self.gm.graph.nodes)
         self.gm._register_create_node_hook(self._on_create)
         self.gm._register_replace_node_hook(self._on_replace)
         self.gm._register_erase_node_hook(self._on_erase)
@@ -141,6 +145,16 @@ class GraphJournal:
         self.events.append(_AddedAttr(name))
         return name
 
+    def changed_nodes(self) -> list[fx.Node]:
+        """Nodes created or rewired while open (some may be erased since), oldest first, no repeats."""
+        seen: dict[fx.Node, None] = {}
+        for event in self.events:
+            if isinstance(event, _Created):
+                seen[event.node] = None
+            elif isinstance(event, _Rewired):
+                seen[event.user] = None
+        return list(seen)
+
     @property
     def changed(self) -> bool:
         """True when anything was recorded."""
@@ -171,11 +185,17 @@ class GraphJournal:
                 delattr(self.gm, event.name)
         for node, order in self._users_before.items():
             _reorder_users(node, order)
+        if list(graph.nodes) != self._order:  # a node was moved
+            for node in self._order:
+                graph._root._prepend(node)  # to the end, in the original order
 
 
 def _restore_erased(graph: fx.Graph, event: _Erased) -> None:
     """Put an erased node back where it was, with its arguments and uses."""
     node = event.node
+    # an erased node keeps stale links to its old neighbours, which _prepend would splice together:
+    # harmless while they are still adjacent, corrupting once a node was moved in between
+    node._prev = node._next = node
     event.next_node._prepend(node)
     node._erased = False
     graph._len += 1

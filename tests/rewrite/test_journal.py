@@ -26,7 +26,7 @@ def _chain(n: int) -> fx.GraphModule:
     return fx.GraphModule(torch.nn.Module(), graph)
 
 
-edit = st.tuples(st.sampled_from(["insert", "redirect", "erase", "attr", "set_args"]), st.integers(0, 10**6))
+edit = st.tuples(st.sampled_from(["insert", "redirect", "erase", "attr", "set_args", "move"]), st.integers(0, 10**6))
 
 
 def _apply_edit(gm: fx.GraphModule, journal: GraphJournal, kind: str, pick: int, serial: int) -> None:
@@ -46,6 +46,10 @@ def _apply_edit(gm: fx.GraphModule, journal: GraphJournal, kind: str, pick: int,
             if not candidate.users:
                 gm.graph.erase_node(candidate)
                 return
+    elif kind == "move":  # as surgery hoists a late input: earlier, still after its own inputs
+        last_input = max(node.all_input_nodes, default=None)
+        if last_input is not None and last_input.next is not node:
+            last_input.append(node)
     elif kind == "set_args":
         if isinstance(node.args[0], fx.Node) and node.args[0].op == "call_function":
             node.replace_input_with(node.args[0], node.args[0].args[0])
