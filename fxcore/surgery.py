@@ -14,6 +14,7 @@ fxcore.match.find_matches : where matches come from.
 """
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from torch.fx import Graph, GraphModule, Node
@@ -21,6 +22,7 @@ from torch.fx import Graph, GraphModule, Node
 from unify.variable import isvar
 
 from . import ops as _ops
+from .bindings import Bindings
 from .match import Match
 from .ops_model import Attr
 from .pattern import is_op_term
@@ -53,6 +55,11 @@ def instantiate(graph: Graph, term: Any, bindings, table=None, attrs: dict | Non
     """
     table = _ops.default_table() if table is None else table
     attrs = {} if attrs is None else attrs
+    bindings = _plain(bindings)
+    if type(term) is not tuple and type(term) is not list:  # a variable or literal: no nodes to build
+        return _leaf(graph, term, bindings, attrs)
+    if is_op_term(term) and all(type(k) is not tuple and type(k) is not list for k in term[1:]):
+        return _call(graph, term[0], tuple([_leaf(graph, k, bindings, attrs) for k in term[1:]]), table)
     done: list = []
     todo: list = [(False, term)]
     while todo:  # iterative post-order: deep replacement terms are fine
@@ -71,13 +78,27 @@ def instantiate(graph: Graph, term: Any, bindings, table=None, attrs: dict | Non
     return done[0]
 
 
+def _plain(bindings) -> Any:
+    """The dict behind a `Bindings` (same keys, same order; lookups skip ``Mapping``'s Python layer), else ``bindings``.
+
+    >>> from unify import var
+    >>> _plain(Bindings([(var('x'), 1)])), _plain({1: 2})
+    ({~x: 1}, {1: 2})
+    """
+    return bindings._d if type(bindings) is Bindings else bindings
+
+
+_UNBOUND = object()
+
+
 def _leaf(graph: Graph, t: Any, bindings, attrs: dict) -> Any:
     if isvar(t):
-        if t not in bindings:
+        value = bindings.get(t, _UNBOUND) if type(bindings) is dict else (bindings[t] if t in bindings else _UNBOUND)
+        if value is _UNBOUND:
             names = ", ".join(map(repr, bindings)) or "none"
             raise ReplacementError(f"replacement uses variable {t!r}, which the pattern does not bind "
                                    f"(bound: {names}); use only variables of the pattern")
-        t = bindings[t]
+        t = value
     if isinstance(t, Attr):
         if t.qualname not in attrs:
             attrs[t.qualname] = graph.get_attr(t.qualname)
@@ -87,6 +108,11 @@ def _leaf(graph: Graph, t: Any, bindings, attrs: dict) -> Any:
 
 def _call(graph: Graph, head: Any, operands: tuple, table) -> Node:
     if isinstance(head, str):
+        plan = _emit_plan(table, head, len(operands))
+        if plan is not None:
+            target, positional, keywords = plan
+            args = operands if positional is None else tuple([operands[i] for i in positional])
+            return graph.call_function(target, args, {kw: operands[i] for kw, i in keywords})
         try:
             if len(operands) < len(table.op(head).params):  # short terms get the op's defaults
                 operands = table.normalize_call(head, operands)
@@ -95,6 +121,66 @@ def _call(graph: Graph, head: Any, operands: tuple, table) -> Node:
             raise ReplacementError(f"replacement {head}(...): {exc}") from None
         return graph.call_function(table.call_target(head), args, kwargs)
     return graph.call_function(head, operands)
+
+
+class _Slot:
+    """A probe operand: stands for operand ``i`` when `_emit_plan` asks the table how it emits an op."""
+
+    __slots__ = ("i",)
+
+    def __init__(self, i: int) -> None:
+        self.i = i
+
+
+_PLANS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # table -> {(op, n): plan or None}
+
+
+def _emit_plan(table, head: str, n: int) -> tuple | None:
+    """How to emit ``head`` on ``n`` operands: ``(target, positional, keywords)``, cached per table, or None.
+
+    ``positional`` is None when the args are the operands themselves, else their indices;
+    ``keywords`` are ``(keyword, operand index)`` pairs.  Learnt once by calling
+    ``table.emit_args`` on placeholder operands (tables are immutable and emitting only
+    rearranges operands). None means "use the general path": short terms (defaults to fill),
+    unknown ops and anything that does not emit as a pure rearrangement, whose errors it reports.
+
+    >>> from fxcore.ops import default_table
+    >>> import torch
+    >>> t = default_table()
+    >>> _emit_plan(t, 'add', 3)[0] is torch.add, _emit_plan(t, 'add', 3)[1:]
+    (True, ((0, 1), (('alpha', 2),)))
+    >>> _emit_plan(t, 'relu', 1)[1:], _emit_plan(t, 'add', 2), _emit_plan(t, 'no_such_op', 1)
+    ((None, ()), None, None)
+    """
+    try:
+        plans = _PLANS.get(table)
+        if plans is None:
+            plans = _PLANS[table] = {}
+    except TypeError:  # a table that cannot be weakly referenced or hashed: no cache
+        return None
+    key = (head, n)
+    plan = plans.get(key, _UNBOUND)
+    if plan is _UNBOUND:
+        plan = plans[key] = _learn_plan(table, head, n)
+    return plan
+
+
+def _learn_plan(table, head: str, n: int) -> tuple | None:
+    """`_emit_plan` uncached: probe ``table.emit_args`` with one `_Slot` per operand."""
+    try:
+        if n != len(table.op(head).params):
+            return None
+        args, kwargs = table.emit_args(head, tuple(_Slot(i) for i in range(n)))
+        target = table.call_target(head)
+    except Exception:  # the general path raises the same error, with its message
+        return None
+    if type(args) is not tuple or type(kwargs) is not dict:
+        return None
+    if not all(type(a) is _Slot for a in args) or not all(type(v) is _Slot for v in kwargs.values()):
+        return None
+    positional = tuple(a.i for a in args)
+    return (target, None if positional == tuple(range(n)) else positional,
+            tuple((kw, v.i) for kw, v in kwargs.items()))
 
 
 def replace_match(gm: GraphModule | Graph, match: Match, replacement: Any, *, rule_id: str,
@@ -124,19 +210,27 @@ def replace_match(gm: GraphModule | Graph, match: Match, replacement: Any, *, ru
     graph = _graph_of(gm)
     roots = match.roots or (match.root,)
     at = min(roots)
-    _hoist_inputs(at, match)
+    bound = [v for v in _plain(match.bindings).values() if isinstance(v, Node)]
+    _hoist_inputs(at, match, bound)
     before = at.prev
     with graph.inserting_before(at):
         values = _build(graph, roots, replacement, match, table)
     new = _nodes_between(before, at)
-    fake_mode = fake_mode_of(roots) if new else None
-    for node in new:
-        copy_meta(match.root, node, rule_id)
-        propagate_val(node, gm, fake_mode)
+    if new:
+        _annotate(new, match.root, roots, gm, rule_id)
     for root, value in zip(roots, values):
         _redirect(root, value, new)
-    _erase_dead(match, graph, table, view)
+    _erase_dead(match, bound, graph, table, view)
     return new
+
+
+def _annotate(new: list[Node], root: Node, roots: tuple, gm, rule_id: str) -> None:
+    """Provenance and ``rule_id`` on every new node; ``meta['val']`` when the roots carry FakeTensor values."""
+    fake_mode = fake_mode_of(roots)
+    for node in new:
+        copy_meta(root, node, rule_id)
+        if fake_mode is not None:
+            propagate_val(node, gm, fake_mode)
 
 
 def _build(graph: Graph, roots: tuple, replacement: Any, match: Match, table) -> tuple:
@@ -163,8 +257,11 @@ def _redirect(root: Node, value: Any, new: list[Node]) -> None:
                                f"value must be replaced by a node (e.g. ('full_like', x, {value!r}))")
     if value is root:
         return
-    fresh = set(new)
-    root.replace_all_uses_with(value, delete_user_cb=lambda user: user not in fresh)
+    if new and not root.users.keys().isdisjoint(new):  # new nodes that use the root keep using it
+        fresh = set(new)
+        root.replace_all_uses_with(value, delete_user_cb=lambda user: user not in fresh)
+    else:
+        root.replace_all_uses_with(value)
 
 
 def _nodes_between(before: Node, end: Node) -> list[Node]:
@@ -175,9 +272,9 @@ def _nodes_between(before: Node, end: Node) -> list[Node]:
     return out
 
 
-def _hoist_inputs(at: Node, match: Match) -> None:
-    """Move bound nodes that sit after the insertion point (multi-output matches) up before it."""
-    late = [v for v in match.bindings.values() if isinstance(v, Node) and at < v and v not in match.nodes]
+def _hoist_inputs(at: Node, match: Match, bound: list[Node]) -> None:
+    """Move ``bound`` nodes that sit after the insertion point (multi-output matches) up before it."""
+    late = [v for v in bound if at < v and v not in match.nodes]
     if not late:
         return
     order: dict[Node, None] = {}
@@ -191,15 +288,19 @@ def _hoist_inputs(at: Node, match: Match) -> None:
         at.prepend(n)
 
 
-def _erase_dead(match: Match, graph: Graph, table, view=None) -> None:
-    """Erase matched nodes, and then their inputs, that have no users left (never impure nodes)."""
+def _erase_dead(match: Match, bound: list[Node], graph: Graph, table, view=None) -> None:
+    """Erase matched nodes and ``bound`` nodes, then their inputs, that have no users left (never impure nodes).
+
+    Latest first: a stack in graph order, and each erased node's live inputs pushed in graph order.
+    """
     impure = view.impure if view is not None else (lambda n: _ops.is_impure(n, table))
-    bound = [v for v in match.bindings.values() if isinstance(v, Node)]
-    stack = sorted({n: None for n in (*match.nodes, *bound)})
+    stack = sorted(dict.fromkeys((*match.nodes, *bound)))
     while stack:
         n = stack.pop()
         if n._erased or n.users or n.op in ("placeholder", "output") or impure(n):
             continue
-        inputs = n.all_input_nodes
+        live = [i for i in n._input_nodes if not i._erased]  # (FX's all_input_nodes, without the copy)
         graph.erase_node(n)
-        stack.extend(sorted(i for i in inputs if not i._erased))
+        if len(live) > 1:
+            live.sort()
+        stack.extend(live)

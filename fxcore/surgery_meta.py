@@ -30,10 +30,11 @@ def copy_meta(root: Node, node: Node, rule_id: str) -> None:
     --------
     propagate_val
     """
+    src, dst = root.meta, node.meta
     for k in _INHERITED:
-        if k in root.meta and k not in node.meta:
-            node.meta[k] = root.meta[k]
-    node.meta["rewrite_rule"] = rule_id
+        if k in src and k not in dst:
+            dst[k] = src[k]
+    dst["rewrite_rule"] = rule_id
 
 
 def fake_mode_of(nodes) -> Any:
@@ -47,10 +48,12 @@ def fake_mode_of(nodes) -> Any:
     --------
     propagate_val
     """
-    from torch._guards import detect_fake_mode
     vals = [n.meta["val"] for n in nodes if "val" in n.meta]
+    if not vals:
+        return None
+    from torch._guards import detect_fake_mode
     try:
-        return detect_fake_mode(vals) if vals else None
+        return detect_fake_mode(vals)
     except Exception:
         return None
 
