@@ -111,9 +111,11 @@ class CanonicalView:
 
     def impure(self, node: Node) -> bool:
         name, operands = self.resolve(node)
+        known = self._impure_by_name.get(name, 0) if isinstance(name, str) else 0
+        if known is False or known is True:
+            return known
         if not (isinstance(name, str) and name in self.table):
             return _ops.is_impure(node, self.table)
-        known = self._impure_by_name.get(name, 0)
         if known == 0:
             d = self.table.op(name)
             known = self._impure_by_name[name] = True if d.impure else (None if d.impure_if else False)

@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 import weakref
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 from torch.fx import Graph, Node
 
@@ -37,18 +37,19 @@ from .bindings import Bindings
 from .canonical_view import CanonicalView
 from .cycles import creates_cycle
 from .engine import UNBOUND, Failure, Solution, first
+from .fastpath import compile_fast
 from .program import OP, Program, compile_program
 
 __all__ = ["Match", "FailedMatch", "CompiledPattern", "OpIndex", "CanonicalView", "compile_pattern", "find_matches",
            "explain"]
 
 
-@dataclass(frozen=True)
-class Match:
-    """A match of ``pattern`` rooted at ``root`` (``roots`` for multi-output patterns).
+class Match(NamedTuple):
+    """A match of ``pattern`` rooted at ``root`` (``roots`` for multi-output patterns): a frozen, hashable value.
 
     ``bindings`` maps each pattern variable to a node or literal; ``nodes`` are
-    the matched op nodes in graph order, roots included.
+    the matched op nodes in graph order, roots included. Always true (a failed
+    match is a false ``FailedMatch``).
     """
 
     pattern: Any
@@ -56,9 +57,6 @@ class Match:
     bindings: Bindings
     nodes: tuple[Node, ...]
     roots: tuple[Node, ...] = ()
-
-    def __bool__(self) -> bool:
-        return True
 
 
 @dataclass(frozen=True, eq=False)
@@ -248,6 +246,10 @@ class CompiledPattern:
         return True
 
     @cached_property
+    def _fast(self):
+        return compile_fast(self.program)
+
+    @cached_property
     def _accept(self):
         return _accept(self.program)
 
@@ -272,6 +274,12 @@ class CompiledPattern:
         if view is None:
             view = index.view if index is not None else self._view_for(node.graph)
         program = self.program
+        fast = self._fast
+        if fast is not None:
+            found = fast(node, view, self._accept)
+            if found is None:
+                return FailedMatch(node, self.pattern, program, view, None, self._accept)
+            return self._match(found)
         roots = _Roots(program, view, node, index) if len(program.root_regs) > 1 else None
         found = first(program, view, node, roots, self._accept, explain=False)
         if found is None:
@@ -279,9 +287,12 @@ class CompiledPattern:
         return self._match(found)
 
     def _match(self, sol: Solution) -> Match:
-        matched = sol.matched
+        matched, slots = sol.matched, sol.slots
         nodes = matched if len(matched) == 1 else tuple(sorted(dict.fromkeys(matched)))
-        return Match(self.pattern, sol.roots[0], _bindings(self.program, sol.slots), nodes, sol.roots)
+        # every variable is bound in a solution: only ignore_literals jumps skip instructions, and
+        # term patterns are compiled without it
+        bindings = Bindings.of(dict(zip(self.program.variables, slots)))
+        return Match(self.pattern, sol.roots[0], bindings, nodes, sol.roots)
 
 
 def compile_pattern(pattern: Any, table=None) -> CompiledPattern:

@@ -74,3 +74,39 @@ def test_a_failed_match_explains_itself_when_asked():
     assert failed.failure.pc >= 0
     assert failed.reason == "at mul[1]: expected sigmoid(...), got node 'relu' computing relu"
     assert dict(failed.partial) == {x: mul.args[0]}
+
+
+COMM_PATTERNS = PATTERNS + [
+    ("add", ("mul", x, y), ("mul", y, x)),
+    ("mul", ("add", x, y), ("add", y, x)),
+    ("add", ("relu", x), ("neg", x)),
+    ("mul", x, ("add", ("sigmoid", x), 1)),
+]
+
+
+@given(random_graph_strategy(max_nodes=14, unary=UNARY, binary=BINARY), st.sampled_from(COMM_PATTERNS))
+def test_compiled_closures_find_the_interpreters_first_solution(gm, pattern):
+    from fxcore.engine import Failure, first
+    from fxcore.fastpath import compile_fast
+
+    cp, view = compile_pattern(pattern), CanonicalView()
+    fast = compile_fast(cp.program)
+    assert fast is not None
+    for n in gm.graph.nodes:
+        slow = first(cp.program, view, n, None, cp._accept)
+        quick = fast(n, view, cp._accept)
+        if isinstance(slow, Failure):
+            assert quick is None
+        else:
+            assert quick is not None
+            assert all(a is b for a, b in zip(quick.slots, slow.slots)) and quick.matched == slow.matched
+
+
+def test_long_and_multi_root_programs_are_left_to_the_interpreter():
+    from fxcore.fastpath import MAX_FAST_LENGTH, compile_fast
+
+    deep = x
+    for _ in range(MAX_FAST_LENGTH):
+        deep = ("neg", deep)
+    assert compile_fast(compile_pattern(deep).program) is None
+    assert compile_fast(compile_pattern((("relu", x), ("neg", x))).program) is None
