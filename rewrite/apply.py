@@ -138,8 +138,8 @@ class _Driver:
         self.by_root = dict(plan.by_root)
         # rules rooted at exact targets or module types (ops the table does not know) defeat the skip
         self._roots_are_names = all(isinstance(op, str) for op in self.by_root)
-        # possible ops (and the target's id, kept alive in the value) -> (no rule can root there, target)
-        self._skip: dict[tuple, tuple[bool, Any]] = {}
+        # (op kind, id(target)) -> (some rule may root there, the target: keeps the id alive)
+        self._rootable: dict[tuple, tuple[bool, Any]] = {}
         self.fired: dict[str, int] = {e.rule.id: 0 for e in plan.entries}
         self.attempts: dict[str, int] = dict.fromkeys(self.fired, 0)
         self.seconds: dict[str, float] = dict.fromkeys(self.fired, 0.0)
@@ -152,16 +152,21 @@ class _Driver:
                                       and n not in self._original)
 
     def entries_for(self, node: fx.Node) -> tuple[_Entry, ...] | None:
-        """The rules that may root at ``node``; skips, without binding arguments, nodes none can."""
-        ops = self.view.possible_ops(node)
-        if ops is not None:
-            key = ops if self._roots_are_names else (ops, node.op, id(node.target))
-            found = self._skip.get(key)
-            if found is None:
-                found = self._skip[key] = (self._cannot_root(node, ops), node.target)
-            if found[0]:
-                return None
-        return self.by_root.get(self.view.key(node))
+        """The rules that may root at ``node`` (None if none can)."""
+        return self.by_root.get(self.view.key(node)) if self.may_root(node) else None
+
+    def may_root(self, node: fx.Node) -> bool:
+        """False when no rule can root at ``node``, read from its target alone (cached per target)."""
+        op = node.op
+        if op == "call_module":  # the answer depends on the module object: not cached
+            ops = self.view.possible_ops(node)
+            return ops is None or not self._cannot_root(node, ops)
+        key = (op, id(node.target))
+        found = self._rootable.get(key)
+        if found is None:
+            ops = self.view.possible_ops(node)
+            found = self._rootable[key] = (ops is None or not self._cannot_root(node, ops), node.target)
+        return found[0]
 
     def _cannot_root(self, node: fx.Node, ops: tuple) -> bool:
         if any(op in self.by_root for op in ops):
@@ -173,25 +178,26 @@ class _Driver:
         return node.op != "call_module" and node.target not in self.by_root
 
     def run(self) -> None:
-        worklist = deque(self.gm.graph.nodes)
+        may_root, key, by_root = self.may_root, self.view.key, self.by_root
+        worklist = deque(n for n in self.gm.graph.nodes if may_root(n))
         queued = set(worklist)
         while worklist:
             node = worklist.popleft()
             queued.discard(node)
             if node._erased or (not node.users and node.op != "output"):
                 continue
-            entries = self.entries_for(node)
+            entries = by_root.get(key(node))
             if entries:
                 touched = self._try_rules(node, entries)
                 if not self.once:
                     self._enqueue(worklist, queued, touched)
 
     def _enqueue(self, worklist: deque, queued: set, touched: list[fx.Node]) -> None:
-        frontier = touched
+        frontier, may_root = touched, self.may_root
         for _ in range(self.plan.depth):
             above = []
             for node in frontier:
-                if node not in queued and not node._erased:
+                if node not in queued and not node._erased and may_root(node):
                     worklist.append(node)
                     queued.add(node)
                 above.extend(node.users)
