@@ -51,6 +51,9 @@ class ApplyError(RuntimeError):
     """A rule failed while being applied; the module was left exactly as it was."""
 
 
+_RESOLVE = object()  # "the target does not decide: resolve the node to find its rules"
+
+
 @dataclass(frozen=True)
 class _Entry:
     rule: Any
@@ -138,7 +141,7 @@ class _Driver:
         self.by_root = dict(plan.by_root)
         # rules rooted at exact targets or module types (ops the table does not know) defeat the skip
         self._roots_are_names = all(isinstance(op, str) for op in self.by_root)
-        # (op kind, id(target)) -> (some rule may root there, the target: keeps the id alive)
+        # (op kind, id(target)) -> (rules for the target, None or _RESOLVE; the target: keeps the id alive)
         self._rootable: dict[tuple, tuple[bool, Any]] = {}
         self.fired: dict[str, int] = {e.rule.id: 0 for e in plan.entries}
         self.attempts: dict[str, int] = dict.fromkeys(self.fired, 0)
@@ -152,21 +155,39 @@ class _Driver:
                                       and n not in self._original)
 
     def entries_for(self, node: fx.Node) -> tuple[_Entry, ...] | None:
-        """The rules that may root at ``node`` (None if none can)."""
-        return self.by_root.get(self.view.key(node)) if self.may_root(node) else None
+        """The rules that may root at ``node`` (None if none can), from its target when that decides.
+
+        When the target names one canonical op, its rules are returned without resolving the node;
+        a node whose arguments do not fit that op then fails each rule's root check, as it should.
+        """
+        found = self._target_rules(node)
+        return self.by_root.get(self.view.key(node)) if found is _RESOLVE else found
 
     def may_root(self, node: fx.Node) -> bool:
-        """False when no rule can root at ``node``, read from its target alone (cached per target)."""
+        """False when no rule can root at ``node``, read from its target alone."""
+        return self._target_rules(node) is not None
+
+    def _target_rules(self, node: fx.Node) -> Any:
+        """``_by_target(node)``, cached per target (module calls are not: the module object decides)."""
         op = node.op
-        if op == "call_module":  # the answer depends on the module object: not cached
-            ops = self.view.possible_ops(node)
-            return ops is None or not self._cannot_root(node, ops)
+        if op == "call_module":
+            return self._by_target(node)
         key = (op, id(node.target))
-        found = self._rootable.get(key)
-        if found is None:
-            ops = self.view.possible_ops(node)
-            found = self._rootable[key] = (ops is None or not self._cannot_root(node, ops), node.target)
-        return found[0]
+        hit = self._rootable.get(key)
+        if hit is None:
+            hit = self._rootable[key] = (self._by_target(node), node.target)  # keeps the id alive
+        return hit[0]
+
+    def _by_target(self, node: fx.Node) -> Any:
+        """Rules for ``node`` decided by its target: a tuple, None (no rule can root there), or _RESOLVE."""
+        ops = self.view.possible_ops(node)
+        if ops is None:
+            return _RESOLVE
+        if self._cannot_root(node, ops):
+            return None
+        if len(ops) == 1 and self._roots_are_names:
+            return self.by_root.get(ops[0])
+        return _RESOLVE
 
     def _cannot_root(self, node: fx.Node, ops: tuple) -> bool:
         if any(op in self.by_root for op in ops):
@@ -178,7 +199,7 @@ class _Driver:
         return node.op != "call_module" and node.target not in self.by_root
 
     def run(self) -> None:
-        may_root, key, by_root = self.may_root, self.view.key, self.by_root
+        may_root, entries_for = self.may_root, self.entries_for
         worklist = deque(n for n in self.gm.graph.nodes if may_root(n))
         queued = set(worklist)
         while worklist:
@@ -186,7 +207,7 @@ class _Driver:
             queued.discard(node)
             if node._erased or (not node.users and node.op != "output"):
                 continue
-            entries = by_root.get(key(node))
+            entries = entries_for(node)
             if entries:
                 touched = self._try_rules(node, entries)
                 if not self.once:
