@@ -31,6 +31,7 @@ import torch.fx as fx
 from unify import isvar
 from fxcore.canonical_view import CanonicalView
 from fxcore.match import compile_pattern
+from fxcore.pattern import Bound, is_op_term
 from fxcore.ops import default_table
 from fxcore.surgery import replace_match
 
@@ -82,13 +83,24 @@ class RulePlan:
 
 
 def _depth(term: Any) -> int:
-    """Nesting depth of a pattern term (iterative)."""
-    deepest, stack = 0, [(term, 1)]
+    """How many users up from a new node a rule can root: op-term nesting minus one, at least 1 (iterative).
+
+    Literal tuples (``permute(x, (1, 0))``) and lists of operands are not levels of the graph.
+
+    >>> from unify import var
+    >>> _depth(('permute', ('permute', var('x'), (1, 0)), (1, 0))), _depth(('relu', ('relu', ('relu', var('x')))))
+    (1, 2)
+    """
+    deepest, stack = 0, [(term, 0)]
     while stack:
         item, level = stack.pop()
-        if isinstance(item, (tuple, list)):
-            deepest = max(deepest, level)
-            stack.extend((child, level + 1) for child in item)
+        if is_op_term(item):
+            deepest = max(deepest, level + 1)
+            stack.extend((child, level + 1) for child in item[1:])
+        elif isinstance(item, Bound):
+            stack.append((item.pattern, level))
+        elif isinstance(item, (tuple, list)):
+            stack.extend((child, level) for child in item)
     return max(deepest - 1, 1)
 
 
