@@ -197,7 +197,9 @@ class _Driver:
             return _RESOLVE
         if self._cannot_root(node, ops):
             return None
-        if len(ops) == 1 and self._roots_are_names:
+        # a call whose arguments do not fit its op resolves to its exact target: decided here only when no
+        # rule roots there
+        if len(ops) == 1 and (self._roots_are_names or (node.op != "call_module" and node.target not in self.by_root)):
             return self.by_root.get(ops[0])
         return _RESOLVE
 
