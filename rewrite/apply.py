@@ -154,7 +154,7 @@ class _Driver:
         # rules rooted at exact targets or module types (ops the table does not know) defeat the skip
         self._roots_are_names = all(isinstance(op, str) for op in self.by_root)
         # (op kind, id(target)) -> (rules for the target, None or _RESOLVE; the target: keeps the id alive)
-        self._rootable: dict[tuple, tuple[bool, Any]] = {}
+        self._rootable: dict[tuple, tuple[Any, Any]] = {}
         self.fired: dict[str, int] = {e.rule.id: 0 for e in plan.entries}
         self.attempts: dict[str, int] = dict.fromkeys(self.fired, 0)
         self.seconds: dict[str, float] = dict.fromkeys(self.fired, 0.0)
