@@ -199,18 +199,22 @@ class _Driver:
             return None
         # a call whose arguments do not fit its op resolves to its exact target: decided here only when no
         # rule roots there
-        if len(ops) == 1 and (self._roots_are_names or (node.op != "call_module" and node.target not in self.by_root)):
+        if len(ops) == 1 and not self._may_root_at_target(node):
             return self.by_root.get(ops[0])
         return _RESOLVE
 
     def _cannot_root(self, node: fx.Node, ops: tuple) -> bool:
         if any(op in self.by_root for op in ops):
             return False
+        return not self._may_root_at_target(node)
+
+    def _may_root_at_target(self, node: fx.Node) -> bool:
+        """Whether a rule rooted at an exact target or module type (an op the table does not know) may want
+        ``node``: a call whose arguments do not fit its spelling resolves to its exact target instead, and a
+        module the table knows may still be wanted by a rule rooted at its type."""
         if self._roots_are_names:
-            return True
-        # a call whose arguments do not fit its spelling resolves to its exact target instead; a module
-        # the table knows may still be wanted by a rule rooted at its type
-        return node.op != "call_module" and node.target not in self.by_root
+            return False
+        return node.op == "call_module" or node.target in self.by_root
 
     def run(self) -> None:
         may_root, entries_for = self.may_root, self.entries_for
