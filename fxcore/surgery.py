@@ -17,6 +17,7 @@ from __future__ import annotations
 import weakref
 from typing import Any
 
+import torch
 from torch.fx import Graph, GraphModule, Node
 
 from unify.variable import isvar
@@ -28,7 +29,7 @@ from .ops_model import Attr
 from .pattern import is_op_term
 from .surgery_meta import copy_meta, fake_mode_of, propagate_val
 
-__all__ = ["replace_match", "instantiate", "ReplacementError"]
+__all__ = ["replace_match", "instantiate", "ReplacementError", "reads_no_node_args"]
 
 
 class ReplacementError(ValueError):
@@ -110,9 +111,9 @@ def _call(graph: Graph, head: Any, operands: tuple, table) -> Node:
     if isinstance(head, str):
         plan = _emit_plan(table, head, len(operands))
         if plan is not None:
-            target, positional, keywords = plan
+            target, positional, keywords, name = plan
             args = operands if positional is None else tuple([operands[i] for i in positional])
-            return graph.call_function(target, args, {kw: operands[i] for kw, i in keywords})
+            return _create_call(graph, target, args, {kw: operands[i] for kw, i in keywords}, name)
         try:
             if len(operands) < len(table.op(head).params):  # short terms get the op's defaults
                 operands = table.normalize_call(head, operands)
@@ -136,10 +137,10 @@ _PLANS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # table -> {(
 
 
 def _emit_plan(table, head: str, n: int) -> tuple | None:
-    """How to emit ``head`` on ``n`` operands: ``(target, positional, keywords)``, cached per table, or None.
+    """How to emit ``head`` on ``n`` operands: ``(target, positional, keywords, name)``, cached per table, or None.
 
     ``positional`` is None when the args are the operands themselves, else their indices;
-    ``keywords`` are ``(keyword, operand index)`` pairs.  Learnt once by calling
+    ``keywords`` are ``(keyword, operand index)`` pairs; ``name`` is FX's name for such a call.  Learnt once by calling
     ``table.emit_args`` on placeholder operands (tables are immutable and emitting only
     rearranges operands). None means "use the general path": short terms (defaults to fill),
     unknown ops and anything that does not emit as a pure rearrangement, whose errors it reports.
@@ -148,9 +149,9 @@ def _emit_plan(table, head: str, n: int) -> tuple | None:
     >>> import torch
     >>> t = default_table()
     >>> _emit_plan(t, 'add', 3)[0] is torch.add, _emit_plan(t, 'add', 3)[1:]
-    (True, ((0, 1), (('alpha', 2),)))
+    (True, ((0, 1), (('alpha', 2),), 'add'))
     >>> _emit_plan(t, 'relu', 1)[1:], _emit_plan(t, 'add', 2), _emit_plan(t, 'no_such_op', 1)
-    ((None, ()), None, None)
+    ((None, (), 'relu'), None, None)
     """
     try:
         plans = _PLANS.get(table)
@@ -172,6 +173,7 @@ def _learn_plan(table, head: str, n: int) -> tuple | None:
             return None
         args, kwargs = table.emit_args(head, tuple(_Slot(i) for i in range(n)))
         target = table.call_target(head)
+        name = Graph()._target_to_str(target)  # FX's name for a call of target (a graph adds a suffix)
     except Exception:  # the general path raises the same error, with its message
         return None
     if type(args) is not tuple or type(kwargs) is not dict:
@@ -180,7 +182,46 @@ def _learn_plan(table, head: str, n: int) -> tuple | None:
         return None
     positional = tuple(a.i for a in args)
     return (target, None if positional == tuple(range(n)) else positional,
-            tuple((kw, v.i) for kw, v in kwargs.items()))
+            tuple((kw, v.i) for kw, v in kwargs.items()), name)
+
+
+def reads_no_node_args(hook):
+    """Mark a create-node hook that reads nothing of the new node but its identity (see `_create_call`).
+
+    >>> reads_no_node_args(lambda node: None)._reads_no_node_args
+    True
+    """
+    hook._reads_no_node_args = True
+    return hook
+
+
+_PLAIN_ARGUMENT_TYPES = frozenset({Node, int, float, bool, str, type(None), torch.dtype, torch.device,
+                                   torch.layout, torch.memory_format})
+
+
+def _create_call(graph: Graph, target: Any, args: tuple, kwargs: dict, name: str) -> Node:
+    """``graph.call_function(target, args, kwargs)``: the same node, name, hooks and bookkeeping, cheaper.
+
+    ``name`` is FX's name for a call of ``target`` (``Graph._target_to_str``), learnt once per
+    emit plan. ``create_node`` also walks ``(args, kwargs)`` with pytree to warn about raw
+    ``SymInt`` arguments (a third of its cost); when every argument is a node or a plain value
+    that warning cannot fire, so the node is created without arguments and given them at once
+    (``node.args = ...``, which does the same use/user accounting). Create hooks see the node
+    before its arguments then, so this is done only when every hook registered is marked
+    `reads_no_node_args` (the undo journal's is); otherwise the ordinary call is made.
+    """
+    owner = graph.owning_module
+    hooks = getattr(owner, "_create_node_hooks", None) if owner is not None else None
+    plain = _PLAIN_ARGUMENT_TYPES
+    if ((not hooks or all(getattr(h, "_reads_no_node_args", False) for h in hooks))
+            and all(type(a) in plain for a in args) and all(type(v) in plain for v in kwargs.values())):
+        node = graph.create_node("call_function", target, name=name)
+        if args:
+            node.args = args
+        if kwargs:
+            node.kwargs = kwargs
+        return node
+    return graph.create_node("call_function", target, args, kwargs, name=name)
 
 
 def replace_match(gm: GraphModule | Graph, match: Match, replacement: Any, *, rule_id: str,

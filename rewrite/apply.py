@@ -30,6 +30,7 @@ import torch.fx as fx
 
 from unify import isvar
 from fxcore.canonical_view import CanonicalView
+from fxcore.graph_targets import target_groups
 from fxcore.match import compile_pattern
 from fxcore.pattern import Bound, is_op_term
 from fxcore.ops import default_table
@@ -162,9 +163,8 @@ class _Driver:
         # one view for the whole apply: each node is resolved once (again only if its args change),
         # shared by the root index, every rule's matcher and the termination fingerprints
         self.view = CanonicalView(table)
-        self._original = set(gm.graph.nodes)
-        self.watch = TerminationWatch(budget, self.view.resolve, lambda n: isinstance(n, fx.Node)
-                                      and n not in self._original)
+        created = journal.created  # nodes that existed before the apply are leaves of the fingerprints
+        self.watch = TerminationWatch(budget, self.view.resolve, created.__contains__)
 
     def entries_for(self, node: fx.Node) -> tuple[_Entry, ...] | None:
         """The rules that may root at ``node`` (None if none can), from its target when that decides.
@@ -217,8 +217,8 @@ class _Driver:
         return node.op == "call_module" or node.target in self.by_root
 
     def run(self) -> None:
-        may_root, entries_for = self.may_root, self.entries_for
-        worklist = deque(n for n in self.gm.graph.nodes if may_root(n))
+        entries_for, try_rules, enqueue, once = self.entries_for, self._try_rules, self._enqueue, self.once
+        worklist = deque(self._candidates())
         queued = set(worklist)
         while worklist:
             node = worklist.popleft()
@@ -227,9 +227,22 @@ class _Driver:
                 continue
             entries = entries_for(node)
             if entries:
-                touched = self._try_rules(node, entries)
-                if not self.once:
-                    self._enqueue(worklist, queued, touched)
+                touched = try_rules(node, entries)
+                if touched and not once:
+                    enqueue(worklist, queued, touched)
+
+    def _candidates(self) -> list[fx.Node]:
+        """The nodes some rule may root at, in graph order: one decision per call_function target."""
+        target_rules, may_root = self._target_rules, self.may_root
+        found: list[fx.Node] = []
+        for op, _, nodes in target_groups(self.gm.graph):
+            if op == "call_function":  # _target_rules decides by target alone
+                if target_rules(nodes[0]) is not None:
+                    found.extend(nodes)
+            else:
+                found.extend(n for n in nodes if may_root(n))
+        found.sort()  # graph order (Node compares by position)
+        return found
 
     def _enqueue(self, worklist: deque, queued: set, touched: list[fx.Node]) -> None:
         frontier, may_root = touched, self.may_root
@@ -243,10 +256,13 @@ class _Driver:
             frontier = above
 
     def _try_rules(self, node: fx.Node, entries: tuple[_Entry, ...]) -> list[fx.Node]:
+        view, attempts = self.view, self.attempts
         for entry in entries:
             rule_id = entry.rule.id
+            attempts[rule_id] += 1
+            if not entry.pattern.may_match(node, view):  # read from targets: not worth timing
+                continue
             start = time.perf_counter()
-            self.attempts[rule_id] += 1
             try:
                 touched = self._try(node, entry)
             finally:
@@ -256,8 +272,6 @@ class _Driver:
         return []
 
     def _try(self, node: fx.Node, entry: _Entry) -> list[fx.Node] | None:
-        if not entry.pattern.may_match(node, self.view):
-            return None
         match = entry.pattern.match(node, view=self.view)
         if not match:
             return None

@@ -26,11 +26,12 @@ See Also:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import torch
 import torch.fx as fx
+
+from fxcore.surgery import reads_no_node_args
 
 __all__ = ["GraphJournal", "JournalError"]
 
@@ -39,29 +40,14 @@ class JournalError(RuntimeError):
     """The journal cannot be used as asked (e.g. a second journal on one module)."""
 
 
-@dataclass(frozen=True)
-class _Created:
-    node: fx.Node
-
-
-@dataclass(frozen=True)
-class _Rewired:
-    user: fx.Node
-    args: tuple
-    kwargs: dict
-
-
-@dataclass(frozen=True)
-class _Erased:
-    node: fx.Node
-    next_node: fx.Node
-    args: tuple
-    kwargs: dict
-
-
-@dataclass(frozen=True)
-class _AddedAttr:
-    name: str
+# Events are tagged tuples (cheaper than objects: a rewrite records several, in FX's hooks):
+#   (_CREATED, node)                         a node was created
+#   (_REWIRED, user, args, kwargs)           ``user``'s arguments are about to change (its old ones)
+#   (_ERASED, node, next_node, args, kwargs)  ``node`` is about to be erased (where it was, its arguments)
+#   (_ADDED_ATTR, name)                      an attribute was added to the module
+# FX never mutates a node's args tuple or kwargs (an ``immutable_dict``); it replaces them, so keeping
+# references is enough.
+_CREATED, _REWIRED, _ERASED, _ADDED_ATTR = "created", "rewired", "erased", "added_attr"
 
 
 class GraphJournal:
@@ -75,7 +61,8 @@ class GraphJournal:
 
     def __init__(self, gm: fx.GraphModule):
         self.gm = gm
-        self.events: list[Any] = []
+        self.events: list[tuple] = []
+        self.created: set[fx.Node] = set()  # every node created while open (some may be erased since)
         self._open = False
         self._replaying = False
         self._users_before: dict[fx.Node, tuple[fx.Node, ...]] = {}
@@ -104,31 +91,33 @@ class GraphJournal:
         self._open = False
 
     # -- hooks ----------------------------------------------------------------
+    @reads_no_node_args  # lets surgery give a new node its arguments after this hook ran
     def _on_create(self, node: fx.Node) -> None:
         if self._replaying:
             return
-        self.events.append(_Created(node))
+        self.events.append((_CREATED, node))
+        self.created.add(node)
 
     def _on_replace(self, old: fx.Node, new: str, user: fx.Node) -> None:
         if self._replaying:
             return
-        # Restoring the user's arguments re-registers it with every input.
-        for source in (old, *user.all_input_nodes):
-            self._remember_users(source)
-        self.events.append(_Rewired(user, user.args, dict(user.kwargs)))
+        # Restoring the user's arguments re-registers it with every input (``old`` is one of them).
+        self._remember_users(user._input_nodes)
+        self.events.append((_REWIRED, user, user._args, user._kwargs))
 
     def _on_erase(self, node: fx.Node) -> None:
         if self._replaying:
             return
-        for source in node.all_input_nodes:
-            self._remember_users(source)
-        self.events.append(_Erased(node, node.next, node.args, dict(node.kwargs)))
+        self._remember_users(node._input_nodes)
+        self.events.append((_ERASED, node, node._next, node._args, node._kwargs))
 
-    def _remember_users(self, node: fx.Node) -> None:
+    def _remember_users(self, nodes) -> None:
         # A node that loses a user gets it back at the end of its users dict on
         # rollback; remember the original order the first time it is touched.
-        if node not in self._users_before:
-            self._users_before[node] = tuple(node.users)
+        before = self._users_before
+        for node in nodes:
+            if node not in before:
+                before[node] = tuple(node.users)
 
     def add_attr(self, name: str, value: Any) -> str:
         """Add a new attribute to the module, journaled: a submodule, parameter, buffer (plain tensor) or value."""
@@ -142,17 +131,15 @@ class GraphJournal:
             self.gm.register_buffer(name, value)
         else:
             setattr(self.gm, name, value)
-        self.events.append(_AddedAttr(name))
+        self.events.append((_ADDED_ATTR, name))
         return name
 
     def changed_nodes(self) -> list[fx.Node]:
         """Nodes created or rewired while open (some may be erased since), oldest first, no repeats."""
         seen: dict[fx.Node, None] = {}
         for event in self.events:
-            if isinstance(event, _Created):
-                seen[event.node] = None
-            elif isinstance(event, _Rewired):
-                seen[event.user] = None
+            if event[0] is _CREATED or event[0] is _REWIRED:
+                seen[event[1]] = None
         return list(seen)
 
     @property
@@ -170,19 +157,22 @@ class GraphJournal:
         finally:
             self._replaying = False
         self.events.clear()
+        self.created.clear()
         self._users_before.clear()
 
     def _undo(self, graph: fx.Graph) -> None:
         for event in reversed(self.events):
-            if isinstance(event, _Created):
-                if not event.node._erased:
-                    graph.erase_node(event.node)
-            elif isinstance(event, _Rewired):
-                event.user._update_args_kwargs(event.args, event.kwargs)
-            elif isinstance(event, _Erased):
-                _restore_erased(graph, event)
+            kind = event[0]
+            if kind is _CREATED:
+                if not event[1]._erased:
+                    graph.erase_node(event[1])
+            elif kind is _REWIRED:
+                _, user, args, kwargs = event
+                user._update_args_kwargs(args, kwargs)
+            elif kind is _ERASED:
+                _restore_erased(graph, *event[1:])
             else:
-                delattr(self.gm, event.name)
+                delattr(self.gm, event[1])
         for node, order in self._users_before.items():
             _reorder_users(node, order)
         if list(graph.nodes) != self._order:  # a node was moved
@@ -190,17 +180,16 @@ class GraphJournal:
                 graph._root._prepend(node)  # to the end, in the original order
 
 
-def _restore_erased(graph: fx.Graph, event: _Erased) -> None:
+def _restore_erased(graph: fx.Graph, node: fx.Node, next_node: fx.Node, args: tuple, kwargs: dict) -> None:
     """Put an erased node back where it was, with its arguments and uses."""
-    node = event.node
     # an erased node keeps stale links to its old neighbours, which _prepend would splice together:
     # harmless while they are still adjacent, corrupting once a node was moved in between
     node._prev = node._next = node
-    event.next_node._prepend(node)
+    next_node._prepend(node)
     node._erased = False
     graph._len += 1
     graph._find_nodes_lookup_table.insert(node)
-    node._update_args_kwargs(event.args, event.kwargs)
+    node._update_args_kwargs(args, kwargs)
 
 
 def _reorder_users(node: fx.Node, order: tuple[fx.Node, ...]) -> None:

@@ -232,6 +232,8 @@ class Rule:
         ``view(value)`` gives what attribute access sees (default: :func:`describe`);
         ``result`` is the matched root (also accepted as a binding named 'result').
         """
+        if not self.guards:
+            return True
         env = bindings_by_name(bindings)
         if result is not None:
             env["result"] = result

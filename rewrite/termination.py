@@ -8,15 +8,23 @@ leaves), so a site that comes back to a value it had before is a cycle:
 ``add(a, b) -> add(b, a) -> add(a, b)``. The rules fired along that loop are
 named in the :class:`~rewrite.errors.NonTerminationError`.
 
+A value is fingerprinted only when it is rewritten (the driver asks for the
+root's fingerprint while its arguments are intact, just before the surgery), so
+a site rewritten once, the common case, costs no more than its original root's
+fingerprint (a leaf). The price: a cycle is reported when its repeated value is
+about to be rewritten again, one rewrite later than it could be, never later.
+A value that came back but is never rewritten again does not loop.
+
 >>> class N:
 ...     def __init__(self, op, *args):
 ...         self.op, self.args = op, args
 >>> a, b = N("input"), N("input")
 >>> describe = lambda n: (n.op, n.args)
 >>> watch = TerminationWatch(budget=10, describe=describe, is_new=lambda n: n.op != "input")
->>> ab, ba, ab2 = N("add", a, b), N("add", b, a), N("add", a, b)
+>>> ab, ba, ab2, ba2 = N("add", a, b), N("add", b, a), N("add", a, b), N("add", b, a)
 >>> watch.record("swap", ab, ba)
 >>> watch.record("swap", ba, ab2)
+>>> watch.record("swap", ab2, ba2)
 Traceback (most recent call last):
   ...
 rewrite.errors.NonTerminationError: rules ['swap'] rewrite in a cycle: ...
@@ -58,19 +66,24 @@ class TerminationWatch:
         self._fired: list[str] = []
 
     def record(self, rule_id: str, old_root: Any, new_value: Any) -> None:
-        """Note that ``rule_id`` replaced ``old_root`` by ``new_value``; raise on a cycle or budget."""
+        """Note that ``rule_id`` replaced ``old_root`` by ``new_value``; raise on a cycle or budget.
+
+        ``old_root``'s fingerprint must be computable, or already taken (:meth:`fingerprint`) before
+        the surgery that changed its arguments; ``new_value``'s is taken if it is rewritten in turn.
+        """
         self._fired.append(rule_id)
         site = self._site.pop(old_root, None)
         if site is None:
             site = len(self._history)
             self._history[site] = [(self.fingerprint(old_root), "")]
-        history = self._history[site]
-        value_print = self.fingerprint(new_value)
-        for index, (seen, _) in enumerate(history):
-            if seen == value_print:
-                cycle = [rule for _, rule in history[index + 1:]] + [rule_id]
-                self._raise_cycle(cycle, old_root)
-        history.append((value_print, rule_id))
+        else:  # old_root is the site's pending value: its fingerprint is due now
+            history = self._history[site]
+            old_print = self.fingerprint(old_root)
+            history[-1] = (old_print, history[-1][1])
+            for index in range(len(history) - 1):
+                if history[index][0] == old_print:
+                    self._raise_cycle([rule for _, rule in history[index + 1:]], old_root)
+        self._history[site].append((None, rule_id))  # new_value: fingerprinted if rewritten in turn
         self._site[new_value] = site
         if len(self._fired) > self.budget:
             self._raise_budget()

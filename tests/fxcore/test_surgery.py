@@ -117,3 +117,54 @@ def test_instantiate_deep_term_without_recursion():
         t = ("neg", t)
     out = instantiate(g, t, {x: a})
     assert out.op == "call_function" and len(g.nodes) == 20_001
+
+
+def _node_state(graph):
+    named = lambda a: fx.node.map_arg(a, lambda n: n.name)  # noqa: E731
+    return [(n.name, n.op, n.target, named(n.args), named(dict(n.kwargs)), [u.name for u in n.users])
+            for n in graph.nodes]
+
+
+@pytest.mark.parametrize("target,args,kwargs", [
+    (torch.add, "xy", {"alpha": 2}), (torch.relu, "x", {}), (torch.sum, "x", {"dim": 1, "keepdim": True}),
+    (torch.mul, "x2", {}), (torch.ops.aten.silu.default, "x", {}),
+])
+def test_create_call_makes_the_node_call_function_makes(target, args, kwargs):
+    from fxcore.surgery import _create_call
+
+    def build(create):
+        g = fx.Graph()
+        a, b_ = g.placeholder("a"), g.placeholder("b")
+        operands = {"xy": (a, b_), "x": (a,), "x2": (a, 2.5)}[args]
+        out = create(g, operands)
+        g.output(out)
+        g.lint()
+        return g
+
+    expected = build(lambda g, ops: g.call_function(target, ops, dict(kwargs)))
+    name = fx.Graph()._target_to_str(target)
+    got = build(lambda g, ops: _create_call(g, target, ops, dict(kwargs), name))
+    assert _node_state(got) == _node_state(expected)
+    twice = build(lambda g, ops: (_create_call(g, target, ops, dict(kwargs), name),
+                                  _create_call(g, target, ops, dict(kwargs), name)))  # FX adds a suffix
+    expected_twice = build(lambda g, ops: (g.call_function(target, ops, dict(kwargs)),
+                                           g.call_function(target, ops, dict(kwargs))))
+    assert _node_state(twice) == _node_state(expected_twice)
+
+
+def test_create_call_runs_foreign_create_hooks_with_the_arguments_in_place():
+    from fxcore.surgery import _create_call
+    gm = fx.symbolic_trace(lambda a: torch.relu(a))
+    seen = []
+    hook = lambda node: seen.append(node.args)  # noqa: E731  (reads the arguments: must see them)
+    gm._register_create_node_hook(hook)
+    a = next(iter(gm.graph.nodes))
+    with gm.graph.inserting_after(a):
+        _create_call(gm.graph, torch.neg, (a,), {}, "neg")
+    gm._unregister_create_node_hook(hook)
+    assert seen == [(a,)]
+
+
+def test_create_call_keeps_fx_warning_for_raw_symbolic_arguments():
+    from fxcore.surgery import _PLAIN_ARGUMENT_TYPES
+    assert torch.SymInt not in _PLAIN_ARGUMENT_TYPES and list not in _PLAIN_ARGUMENT_TYPES

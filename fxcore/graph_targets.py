@@ -1,0 +1,57 @@
+"""A graph's nodes grouped by call target, read from FX's own side table instead of a pass over the nodes.
+
+Every ``torch.fx.Graph`` keeps its nodes grouped by ``(op, target)`` (``call_function``) or by ``op``
+alone (every other kind) so that ``Graph.find_nodes`` is a lookup; FX updates the groups on every
+insert and erase. A driver that decides per target whether a node is worth visiting can then read
+one node per ``call_function`` target instead of every node, and visit the nodes of the targets it
+wants only.
+
+The side table is private to FX (``Graph._find_nodes_lookup_table``, present since torch 2.4); if it
+is missing or not the expected shape, the groups are built by a pass over ``graph.nodes`` instead,
+with the same result.
+
+>>> import torch, torch.fx as fx
+>>> gm = fx.symbolic_trace(lambda x: torch.neg(torch.relu(x)) + torch.neg(x))
+>>> [(op, getattr(t, '__name__', t), [n.name for n in ns]) for op, t, ns in target_groups(gm.graph)]
+[('placeholder', None, ['x']), ('call_function', 'relu', ['relu']), ('call_function', 'neg', ['neg', 'neg_1']), ('call_function', 'add', ['add']), ('output', None, ['output'])]
+>>> target_groups(gm.graph) == _groups_by_scan(gm.graph)
+True
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from torch.fx import Graph, Node
+
+__all__ = ["target_groups"]
+
+
+def target_groups(graph: Graph) -> list[tuple[str, Any, list[Node]]]:
+    """``(op, target, nodes)`` per ``call_function`` target and ``(op, None, nodes)`` per other op kind.
+
+    Groups come in order of first insertion into the graph, nodes within a group in insertion order
+    (not necessarily graph order: sort the nodes you keep, ``Node`` orders by graph position).
+    Empty groups are left out.
+    """
+    table = getattr(getattr(graph, "_find_nodes_lookup_table", None), "table", None)
+    if not isinstance(table, dict):
+        return _groups_by_scan(graph)
+    groups = []
+    for key, nodes in list(table.items()):  # a snapshot: find_nodes adds empty groups on a miss
+        if nodes and type(key) is tuple and len(key) == 2:
+            groups.append((key[0], key[1], list(nodes)))
+    return groups
+
+
+def _groups_by_scan(graph: Graph) -> list[tuple[str, Any, list[Node]]]:
+    """`target_groups` by a pass over the nodes (the fallback, and the reference the tests compare with)."""
+    groups: dict[tuple, list[Node]] = {}
+    for node in graph.nodes:
+        key = (node.op, node.target if node.op == "call_function" else None)
+        found = groups.get(key)
+        if found is None:
+            groups[key] = [node]
+        else:
+            found.append(node)
+    return [(op, target, nodes) for (op, target), nodes in groups.items()]
