@@ -60,8 +60,12 @@ class CanonicalView:
     fxcore.ops.canonical_op, fxcore.ops.node_operands
     """
 
-    def __init__(self, table=None) -> None:
+    def __init__(self, table=None, *, cache_module_calls: bool = True) -> None:
+        """``cache_module_calls=False`` for a view that outlives one pass over the graph: a ``call_module``
+        node's resolution reads its module (``Dropout.training``, ``BatchNorm``'s state), which can change
+        (``model.eval()``) without any change to the node."""
         self.table = _ops.default_table() if table is None else table
+        self._cache_module_calls = cache_module_calls
         # node -> (args, kwargs, target, resolution): FX replaces the args tuple on every change, so
         # an identity check on it keeps the cache valid across rewrites of the graph
         self._cache: dict[Node, tuple] = {}
@@ -74,6 +78,8 @@ class CanonicalView:
         entry = self._cache.get(node)
         if entry is not None and entry[0] is node._args and entry[1] is node._kwargs and entry[2] is node.target:
             return entry[3]
+        if node.op == "call_module" and not self._cache_module_calls:
+            return self._compute(node)
         found = (node.op, ()) if node.op in _LEAVES else self._memo.resolve(node, self._compute)
         self._cache[node] = (node._args, node._kwargs, node.target, found)
         return found

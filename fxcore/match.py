@@ -260,8 +260,8 @@ class CompiledPattern:
     def _view_for(self, graph: Graph) -> CanonicalView:
         """This pattern's view of ``graph``, kept while the graph lives (its cache is rewrite-safe)."""
         view = self._views.get(graph)
-        if view is None:
-            view = self._views[graph] = CanonicalView(self.table)
+        if view is None:  # lives as long as the graph: module calls are resolved afresh (model.eval() ...)
+            view = self._views[graph] = CanonicalView(self.table, cache_module_calls=False)
         return view
 
     def match(self, node: Node, index: OpIndex | None = None, *, view: CanonicalView | None = None

@@ -199,6 +199,22 @@ _PLAIN_ARGUMENT_TYPES = frozenset({Node, int, float, bool, str, type(None), torc
                                    torch.layout, torch.memory_format})
 
 
+def _blind_to_arguments(hooks) -> bool:
+    if hooks:
+        for hook in hooks:
+            if not getattr(hook, "_reads_no_node_args", False):
+                return False
+    return True
+
+
+def _all_plain(values) -> bool:
+    plain = _PLAIN_ARGUMENT_TYPES
+    for value in values:
+        if type(value) not in plain:
+            return False
+    return True
+
+
 def _create_call(graph: Graph, target: Any, args: tuple, kwargs: dict, name: str) -> Node:
     """``graph.call_function(target, args, kwargs)``: the same node, name, hooks and bookkeeping, cheaper.
 
@@ -212,9 +228,7 @@ def _create_call(graph: Graph, target: Any, args: tuple, kwargs: dict, name: str
     """
     owner = graph.owning_module
     hooks = getattr(owner, "_create_node_hooks", None) if owner is not None else None
-    plain = _PLAIN_ARGUMENT_TYPES
-    if ((not hooks or all(getattr(h, "_reads_no_node_args", False) for h in hooks))
-            and all(type(a) in plain for a in args) and all(type(v) in plain for v in kwargs.values())):
+    if _blind_to_arguments(hooks) and _all_plain(args) and (not kwargs or _all_plain(kwargs.values())):
         node = graph.create_node("call_function", target, name=name)
         if args:
             node.args = args
@@ -250,9 +264,12 @@ def replace_match(gm: GraphModule | Graph, match: Match, replacement: Any, *, ru
     """
     graph = _graph_of(gm)
     roots = match.roots or (match.root,)
-    at = min(roots)
     bound = [v for v in _plain(match.bindings).values() if isinstance(v, Node)]
-    _hoist_inputs(at, match, bound)
+    if len(roots) > 1:
+        at = min(roots)
+        _hoist_inputs(at, match, bound)
+    else:  # everything bound is an input of a matched node, so it comes before the root
+        at = roots[0]
     before = at.prev
     with graph.inserting_before(at):
         values = _build(graph, roots, replacement, match, table)

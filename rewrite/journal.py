@@ -45,9 +45,10 @@ class JournalError(RuntimeError):
 #   (_REWIRED, user, args, kwargs)           ``user``'s arguments are about to change (its old ones)
 #   (_ERASED, node, next_node, args, kwargs)  ``node`` is about to be erased (where it was, its arguments)
 #   (_ADDED_ATTR, name)                      an attribute was added to the module
+#   (_MODULES, state)                        the module tree's attributes as they were (see keep_modules)
 # FX never mutates a node's args tuple or kwargs (an ``immutable_dict``); it replaces them, so keeping
 # references is enough.
-_CREATED, _REWIRED, _ERASED, _ADDED_ATTR = "created", "rewired", "erased", "added_attr"
+_CREATED, _REWIRED, _ERASED, _ADDED_ATTR, _MODULES = "created", "rewired", "erased", "added_attr", "modules"
 
 
 class GraphJournal:
@@ -134,6 +135,16 @@ class GraphJournal:
         self.events.append((_ADDED_ATTR, name))
         return name
 
+    def keep_modules(self) -> None:
+        """Journal every module's attributes as they are now (submodules, parameters, buffers, plain ones).
+
+        For changes made outside the journal's hooks, e.g. torch's ``_replace_attributes``, which deletes
+        unused submodules and copies attributes in: rollback puts the module tree back as it was here.
+        """
+        state = [(m, dict(m.__dict__), dict(m._modules), dict(m._parameters), dict(m._buffers))
+                 for m in self.gm.modules()]
+        self.events.append((_MODULES, state))
+
     def changed_nodes(self) -> list[fx.Node]:
         """Nodes created or rewired while open (some may be erased since), oldest first, no repeats."""
         seen: dict[fx.Node, None] = {}
@@ -171,6 +182,8 @@ class GraphJournal:
                 user._update_args_kwargs(args, kwargs)
             elif kind is _ERASED:
                 _restore_erased(graph, *event[1:])
+            elif kind is _MODULES:
+                _restore_modules(event[1])
             else:
                 delattr(self.gm, event[1])
         for node, order in self._users_before.items():
@@ -190,6 +203,17 @@ def _restore_erased(graph: fx.Graph, node: fx.Node, next_node: fx.Node, args: tu
     graph._len += 1
     graph._find_nodes_lookup_table.insert(node)
     node._update_args_kwargs(args, kwargs)
+
+
+def _restore_modules(state: list) -> None:
+    """Put every module's attributes back as `GraphJournal.keep_modules` saw them."""
+    for module, attrs, modules, parameters, buffers in state:
+        module.__dict__.clear()
+        module.__dict__.update(attrs)  # the same _modules/_parameters/_buffers dicts: refill them next
+        for live, saved in ((module._modules, modules), (module._parameters, parameters),
+                            (module._buffers, buffers)):
+            live.clear()
+            live.update(saved)
 
 
 def _reorder_users(node: fx.Node, order: tuple[fx.Node, ...]) -> None:

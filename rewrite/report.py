@@ -15,13 +15,14 @@ See Also:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = ["Rewrite", "RuleStats", "Report", "report_of"]
 
 
-@dataclass(frozen=True)
-class Rewrite:
-    """One rewrite: the rule, the root node it replaced, its stack trace, the nodes it made."""
+class Rewrite(NamedTuple):
+    """One rewrite: the rule, the root node it replaced, its stack trace, the nodes it made (frozen, hashable;
+    a NamedTuple: an apply records one per rewrite)."""
 
     rule_id: str
     node: str

@@ -81,6 +81,7 @@ def _replace_pattern(gm: GraphModule, pattern, replacement, match_filters=(), ig
                 replaced.append(_replace_one(gm, match, pattern_graph, graph, changed))
             gm.recompile()
             if isinstance(replacement, torch.nn.Module):
+                journal.keep_modules()  # it deletes unused submodules and copies attributes in
                 _replace_attributes(gm, replacement)
         except BaseException:
             journal.rollback()

@@ -74,3 +74,21 @@ def test_the_cache_follows_argument_changes():
     assert view.resolve(n) == ("add", (b, a, 2))
     n.target = torch.sub
     assert view.resolve(n) == ("sub", (b, a, 2))
+
+
+def test_match_without_a_view_sees_a_module_switched_to_eval():
+    """``CompiledPattern.match(node)`` keeps a view per graph between calls; a module call's resolution reads
+    the module, so it must not be cached there: Dropout's training flag changes with ``model.eval()``."""
+    from fxcore.match import compile_pattern
+    from unify import var
+
+    gm = fx.symbolic_trace(torch.nn.Sequential(torch.nn.Linear(3, 3), torch.nn.Dropout(0.1)))
+    dropout = [n for n in gm.graph.nodes if n.op == "call_module"][1]
+    in_eval = compile_pattern(("dropout", var("x"), var("p"), False))
+    assert not in_eval.match(dropout)
+    gm.eval()
+    assert in_eval.match(dropout)
+    gm.train()
+    assert not in_eval.match(dropout)
+    apply_view = CanonicalView()  # a view for one pass (apply, find_matches) still caches module calls
+    assert apply_view.resolve(dropout) is apply_view.resolve(dropout)

@@ -705,3 +705,27 @@ def test_failing_replacement_module_attributes_are_removed_again():
         rewrite.replace_pattern(gm, lambda x: torch.relu(x), Replacement())
     assert gm.code == code and fingerprint(gm) == before
     assert not hasattr(gm, "scale")
+
+
+def test_failing_attribute_copy_keeps_unused_submodules():
+    """torch's attribute copy deletes every unused submodule first, then raises when the replacement lacks an
+    attribute its graph reads: the deleted submodules come back and nothing copied stays."""
+    g = fx.Graph()
+    x = g.placeholder("x")
+    g.output(g.call_function(torch.add, (x, g.get_attr("offset"))))
+    holder = torch.nn.Module()
+    holder.register_buffer("offset", torch.ones(1))
+    replacement = fx.GraphModule(holder, g)
+    del replacement.offset  # the replacement's graph now reads an attribute nobody has
+
+    gm = symbolic_trace(lambda x: torch.relu(x) + 1)
+    gm.add_submodule("spare", torch.nn.Linear(2, 2))  # never called: delete_all_unused_submodules removes it
+    before, code, modules = fingerprint(gm), gm.code, dict(gm.named_modules())
+    with pytest.raises(RuntimeError):
+        rewrite.replace_pattern(gm, lambda x: torch.relu(x), replacement)
+    assert gm.code == code and fingerprint(gm) == before
+    assert dict(gm.named_modules()) == modules and gm.spare is modules["spare"]
+    assert not hasattr(gm, "offset")
+    gm.graph.lint()
+    x = torch.randn(2, 2)
+    torch.testing.assert_close(gm(x), torch.relu(x) + 1)
