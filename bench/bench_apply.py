@@ -255,6 +255,53 @@ def run_inductor(gm, pass_, fixpoint=True):
         pass
 
 
+def run_handwritten(gm):
+    """The floor: the 6 live rules written by hand for the aten graph, one sweep in graph order.
+
+    The same FX calls ours makes (``call_function`` for a new node, ``replace_all_uses_with``,
+    ``erase_node``) and nothing else: no rule model, no canonical ops, no undo journal, no termination
+    checks, no meta, no report, no revisits. Any engine built on FX's graph API pays at least this.
+    """
+    g, A, silu = gm.graph, ATEN_OPS, aten.silu.default
+    neg, t, tr, relu, mul, sig, sub = (A[k] for k in ("neg", "t", "transpose", "relu", "mul", "sigmoid", "sub"))
+
+    def only_user(inner, node):
+        return type(inner) is fx.Node and len(inner.users) == 1 and node in inner.users
+
+    def replace(node, value, *dead):
+        node.replace_all_uses_with(value)
+        for d in (node, *dead):
+            g.erase_node(d)
+
+    for n in list(g.nodes):
+        if n._erased or n.op != "call_function":
+            continue
+        target, args = n.target, n.args
+        if target is neg or target is t or target is relu:
+            a = args[0]
+            if only_user(a, n) and a.target is target:
+                if target is relu:
+                    with g.inserting_before(n):
+                        replace(n, g.call_function(relu, (a.args[0],)), a)
+                else:
+                    replace(n, a.args[0], a)
+        elif target is tr:
+            a = args[0]
+            if only_user(a, n) and a.target is tr and args[1:] == (0, 1) and a.args[1:] == (0, 1):
+                replace(n, a.args[0], a)
+        elif target is mul:
+            for x, s in (args, args[::-1]):
+                if only_user(s, n) and s.target is sig and s.args[0] is x:
+                    with g.inserting_before(n):
+                        replace(n, g.call_function(silu, (x,)), s)
+                    break
+        elif target is sub and not n.kwargs:
+            a, b = args
+            if only_user(b, n) and b.target is neg:
+                with g.inserting_before(n):
+                    replace(n, g.call_function(A["add"], (a, b.args[0])), b)
+
+
 def replacement_pass(specs):
     """The tracing configuration: register_replacement (re-traces the pattern on every match)."""
     from torch._inductor.pattern_matcher import PatternMatcherPass, fwd_only, register_replacement
@@ -378,7 +425,7 @@ def profile_ours(n, rules, top=25) -> str:
 
 def engines_for(n, rules, passes, rp_repeat):
     """name -> (spelling, engine, repeat cap) for one size."""
-    table = {}
+    table = {"hand-written 6": (ATEN_OPS, run_handwritten, None)}
     for k in (6, 50):
         table[f"ours torch {k}"] = (TORCH_OPS, lambda gm, r=rules[k]: run_ours(gm, r), None)
         table[f"ours aten {k}"] = (ATEN_OPS, lambda gm, r=rules[k]: run_ours(gm, r), None)
@@ -410,6 +457,8 @@ def ratios(t) -> dict[str, float]:
             out[f"replace_pattern / ours bare, {k} rules"] = t[f"replace_pattern {k}"].total / t[f"ours torch {k}"].bare
         for mode in ("1-pass", "fixpoint"):
             out[f"PMP {mode} / ours aten bare, {k} rules"] = t[f"PMP {mode} {k}"].bare / t[f"ours aten {k}"].bare
+    out["ours aten / hand-written floor, 6 rules"] = t["ours aten 6"].bare / t["hand-written 6"].bare
+    out["PMP 1-pass / hand-written floor, 6 rules"] = t["PMP 1-pass 6"].bare / t["hand-written 6"].bare
     for sp in ("torch", "aten"):
         out[f"absent overhead ours {sp} bare 50/6"] = t[f"ours {sp} 50"].bare / t[f"ours {sp} 6"].bare
     return out

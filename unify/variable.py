@@ -54,7 +54,7 @@ class Var:
         var, isvar, variables
     """
 
-    __slots__ = ("token",)
+    __slots__ = ("token", "_hash")
 
     def __init__(self, *token: Hashable) -> None:
         if not token:
@@ -63,8 +63,10 @@ class Var:
             value = token[0]
         else:
             value = token
-        hash(value)  # fail early, where the variable is made, on unhashable tokens
         object.__setattr__(self, "token", value)
+        # computed once (variables key every binding dict); fails early, where the variable is made, on
+        # unhashable tokens
+        object.__setattr__(self, "_hash", hash((Var, value)))
 
     def __setattr__(self, name, value):
         raise AttributeError(f"Var is frozen: cannot set {name!r}; make a new variable with var(...)")
@@ -73,7 +75,7 @@ class Var:
         return type(self) is type(other) and self.token == other.token
 
     def __hash__(self) -> int:
-        return hash((Var, self.token))
+        return self._hash
 
     def __repr__(self) -> str:
         return "~" + str(self.token)
