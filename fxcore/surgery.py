@@ -270,6 +270,11 @@ def replace_match(gm: GraphModule | Graph, match: Match, replacement: Any, *, ru
         _hoist_inputs(at, match, bound)
     else:  # everything bound is an input of a matched node, so it comes before the root
         at = roots[0]
+        value = _plain(match.bindings).get(replacement) if isvar(replacement) else None
+        if isinstance(value, Node):  # a redirect to a bound node: nothing to build
+            _redirect(at, value, [])
+            _erase_dead(match, bound, graph, table, view)
+            return []
     before = at.prev
     with graph.inserting_before(at):
         values = _build(graph, roots, replacement, match, table)
