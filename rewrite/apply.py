@@ -56,7 +56,7 @@ class ApplyError(RuntimeError):
 _RESOLVE = object()  # "the target does not decide: resolve the node to find its rules"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity: ranked by position in the plan
 class _Entry:
     rule: Any
     pattern: Any
@@ -152,6 +152,7 @@ class _Driver:
     def __init__(self, gm, plan: RulePlan, table, journal: GraphJournal, budget: int, once: bool):
         self.gm, self.plan, self.table, self.journal, self.once = gm, plan, table, journal, once
         self.by_root = dict(plan.by_root)
+        self._rank = {entry: i for i, entry in enumerate(plan.entries)}  # rule-set order
         # rules rooted at exact targets or module types (ops the table does not know) defeat the skip
         self._roots_are_names = all(isinstance(op, str) for op in self.by_root)
         # (op kind, id(target)) -> (rules for the target, None or _RESOLVE; the target: keeps the id alive)
@@ -198,10 +199,14 @@ class _Driver:
         if self._cannot_root(node, ops):
             return None
         # a call whose arguments do not fit its op resolves to its exact target: decided here only when no
-        # rule roots there
-        if len(ops) == 1 and not self._may_root_at_target(node):
+        # rule roots there. Several possible ops (torch.relu may be relu or relu_): the rules of each, in
+        # rule-set order; a rule whose root op the node turns out not to be fails its root check.
+        if self._may_root_at_target(node):
+            return _RESOLVE
+        if len(ops) == 1:
             return self.by_root.get(ops[0])
-        return _RESOLVE
+        rules = [entry for op in ops for entry in self.by_root.get(op, ())]
+        return tuple(sorted(rules, key=self._rank.__getitem__)) if rules else None
 
     def _cannot_root(self, node: fx.Node, ops: tuple) -> bool:
         if any(op in self.by_root for op in ops):
