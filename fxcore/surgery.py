@@ -59,7 +59,7 @@ def instantiate(graph: Graph, term: Any, bindings, table=None, attrs: dict | Non
     bindings = _plain(bindings)
     if type(term) is not tuple and type(term) is not list:  # a variable or literal: no nodes to build
         return _leaf(graph, term, bindings, attrs)
-    if is_op_term(term) and all(type(k) is not tuple and type(k) is not list for k in term[1:]):
+    if is_op_term(term) and _flat(term):  # one call over leaves: no stack
         return _call(graph, term[0], tuple([_leaf(graph, k, bindings, attrs) for k in term[1:]]), table)
     done: list = []
     todo: list = [(False, term)]
@@ -77,6 +77,14 @@ def instantiate(graph: Graph, term: Any, bindings, table=None, attrs: dict | Non
         else:
             done.append(_leaf(graph, t, bindings, attrs))
     return done[0]
+
+
+def _flat(term: tuple) -> bool:
+    """No operand of ``term`` is a tuple or list (its operands are variables and literals)."""
+    for k in term[1:]:
+        if type(k) is tuple or type(k) is list:
+            return False
+    return True
 
 
 def _plain(bindings) -> Any:

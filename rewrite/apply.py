@@ -301,7 +301,7 @@ class _Driver:
             ) from exc
         new_value = _new_value(term, match, new_nodes, node)
         self.fired[rule.id] += 1
-        self.rewrites.append(Rewrite(rule.id, name, trace, tuple(n.name for n in new_nodes)))
+        self.rewrites.append(Rewrite(rule.id, name, trace, tuple([n.name for n in new_nodes])))
         self.watch.record(rule.id, node, new_value)
         if isinstance(new_value, fx.Node) and new_value not in new_nodes:
             return [*new_nodes, new_value]  # a redirect: revisit the users it gained
