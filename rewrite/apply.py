@@ -281,7 +281,7 @@ class _Driver:
         if not match:
             return None
         rule = entry.rule
-        if rule.guards and not rule.guard_holds(match.bindings, describe, result=node):
+        if not rule.guard_holds(match.bindings, describe, result=node):
             return None
         name, trace = node.name, node.meta.get("stack_trace")
         self.watch.fingerprint(node)  # while its arguments are intact: surgery may erase it

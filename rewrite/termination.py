@@ -12,8 +12,8 @@ A value is fingerprinted only when it is rewritten (the driver asks for the
 root's fingerprint while its arguments are intact, just before the surgery), so
 a site rewritten once, the common case, costs no more than its original root's
 fingerprint (a leaf). The price: a cycle is reported when its repeated value is
-about to be rewritten again, one rewrite later than it could be, never later.
-A value that came back but is never rewritten again does not loop.
+about to be rewritten again, one rewrite after the value came back. A value that
+came back but is never rewritten again does not loop, and is not reported.
 
 >>> class N:
 ...     def __init__(self, op, *args):
