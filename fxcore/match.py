@@ -35,6 +35,7 @@ from torch.fx import Graph, Node
 
 from .bindings import Bindings
 from .canonical_view import CanonicalView
+from .graph_targets import target_groups
 from .cycles import creates_cycle
 from .engine import UNBOUND, Failure, Solution, first
 from .fastpath import compile_fast
@@ -115,9 +116,10 @@ def _bindings(program: Program, slots: tuple) -> Bindings:
 class OpIndex:
     """Nodes of a graph grouped by canonical op, in graph order.
 
-    One pass reads each node's target only (``CanonicalView.possible_ops``, no argument
-    binding); ``nodes(op)`` then confirms the candidates of ``op`` by full resolution, once, through
-    the view's cache, which the matcher shares. Ops that only full resolution can tell (choosers,
+    Built from FX's per-target side table (`fxcore.graph_targets`): one ``CanonicalView.possible_ops``
+    per ``call_function`` target (no argument binding), one per node of the other kinds; ``nodes(op)``
+    then confirms the candidates of ``op`` by full resolution, once, through the view's cache, which the
+    matcher shares. Ops that only full resolution can tell (choosers,
     exact targets of unknown ops) fall back to resolving every node once.
 
     >>> import torch, torch.fx as fx
@@ -138,17 +140,22 @@ class OpIndex:
         self._confirmed: dict[Any, list[Node]] = {}
         self._by_key: dict[Any, list[Node]] | None = None
         possible, candidates, unsure = self.view.possible_ops, self._candidates, self._unsure
-        for n in graph.nodes:
-            ops = possible(n)
-            if ops is None:
-                unsure.append(n)
-                continue
-            for op in ops:
-                found = candidates.get(op)
-                if found is None:
-                    candidates[op] = [n]
-                else:
-                    found.append(n)
+        for kind, _, group in target_groups(graph):  # a call_function target decides for all its nodes
+            for n in (group[:1] if kind == "call_function" else group):
+                ops = possible(n)
+                members = group if kind == "call_function" else (n,)
+                if ops is None:
+                    unsure.extend(members)
+                    continue
+                for op in ops:
+                    found = candidates.get(op)
+                    if found is None:
+                        candidates[op] = list(members)
+                    else:
+                        found.extend(members)
+        for found in candidates.values():
+            found.sort()  # graph order (Node compares by position)
+        unsure.sort()
 
     def nodes(self, op: Any) -> list[Node]:
         """The nodes whose canonical op is ``op``, in graph order (an empty list if none)."""
@@ -160,8 +167,7 @@ class OpIndex:
         else:
             cands = self._candidates.get(op, [])
             if self._unsure:
-                order = {n: i for i, n in enumerate(self.graph.nodes)}
-                cands = sorted(cands + self._unsure, key=order.__getitem__)
+                cands = sorted(cands + self._unsure)
             key = self.view.key
             found = [n for n in cands if key(n) == op]
         self._confirmed[op] = found
