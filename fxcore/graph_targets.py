@@ -24,7 +24,7 @@ from typing import Any
 
 from torch.fx import Graph, Node
 
-__all__ = ["target_groups"]
+__all__ = ["target_groups", "decided_groups"]
 
 
 def target_groups(graph: Graph) -> list[tuple[str, Any, list[Node]]]:
@@ -42,6 +42,25 @@ def target_groups(graph: Graph) -> list[tuple[str, Any, list[Node]]]:
         if nodes and type(key) is tuple and len(key) == 2:
             groups.append((key[0], key[1], list(nodes)))
     return groups
+
+
+def decided_groups(graph: Graph, decide) -> list[tuple[Any, list[Node]]]:
+    """``(decide(node), nodes)`` pairs covering every node: ``decide`` is asked once per ``call_function``
+    target (its first node speaks for all its nodes, so ``decide`` must read nothing but the target),
+    once per node of the other kinds.
+
+    >>> import torch, torch.fx as fx
+    >>> gm = fx.symbolic_trace(lambda x: torch.neg(x) + torch.neg(x))
+    >>> [(d, [n.name for n in ns]) for d, ns in decided_groups(gm.graph, lambda n: n.op)]
+    [('placeholder', ['x']), ('call_function', ['neg', 'neg_1']), ('call_function', ['add']), ('output', ['output'])]
+    """
+    out = []
+    for op, _, nodes in target_groups(graph):
+        if op == "call_function":
+            out.append((decide(nodes[0]), nodes))
+        else:
+            out.extend((decide(n), [n]) for n in nodes)
+    return out
 
 
 def _groups_by_scan(graph: Graph) -> list[tuple[str, Any, list[Node]]]:

@@ -35,7 +35,7 @@ from torch.fx import Graph, Node
 
 from .bindings import Bindings
 from .canonical_view import CanonicalView
-from .graph_targets import target_groups
+from .graph_targets import decided_groups
 from .cycles import creates_cycle
 from .engine import UNBOUND, Failure, Solution, first
 from .fastpath import compile_fast
@@ -140,19 +140,16 @@ class OpIndex:
         self._confirmed: dict[Any, list[Node]] = {}
         self._by_key: dict[Any, list[Node]] | None = None
         possible, candidates, unsure = self.view.possible_ops, self._candidates, self._unsure
-        for kind, _, group in target_groups(graph):  # a call_function target decides for all its nodes
-            for n in (group[:1] if kind == "call_function" else group):
-                ops = possible(n)
-                members = group if kind == "call_function" else (n,)
-                if ops is None:
-                    unsure.extend(members)
-                    continue
-                for op in ops:
-                    found = candidates.get(op)
-                    if found is None:
-                        candidates[op] = list(members)
-                    else:
-                        found.extend(members)
+        for ops, members in decided_groups(graph, possible):
+            if ops is None:
+                unsure.extend(members)
+                continue
+            for op in ops:
+                found = candidates.get(op)
+                if found is None:
+                    candidates[op] = list(members)
+                else:
+                    found.extend(members)
         for found in candidates.values():
             found.sort()  # graph order (Node compares by position)
         unsure.sort()

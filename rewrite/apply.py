@@ -30,7 +30,7 @@ import torch.fx as fx
 
 from unify import isvar
 from fxcore.canonical_view import CanonicalView
-from fxcore.graph_targets import target_groups
+from fxcore.graph_targets import decided_groups
 from fxcore.match import compile_pattern
 from fxcore.pattern import Bound, is_op_term
 from fxcore.ops import default_table
@@ -238,14 +238,8 @@ class _Driver:
 
     def _candidates(self) -> list[fx.Node]:
         """The nodes some rule may root at, in graph order: one decision per call_function target."""
-        target_rules, may_root = self._target_rules, self.may_root
-        found: list[fx.Node] = []
-        for op, _, nodes in target_groups(self.gm.graph):
-            if op == "call_function":  # _target_rules decides by target alone
-                if target_rules(nodes[0]) is not None:
-                    found.extend(nodes)
-            else:
-                found.extend(n for n in nodes if may_root(n))
+        found = [n for rules, nodes in decided_groups(self.gm.graph, self._target_rules) if rules is not None
+                 for n in nodes]
         found.sort()  # graph order (Node compares by position)
         return found
 
