@@ -230,18 +230,18 @@ def _create_call(graph: Graph, target: Any, args: tuple, kwargs: dict, name: str
     emit plan. ``create_node`` also walks ``(args, kwargs)`` with pytree to warn about raw
     ``SymInt`` arguments (a third of its cost); when every argument is a node or a plain value
     that warning cannot fire, so the node is created without arguments and given them at once
-    (``node.args = ...``, which does the same use/user accounting). Create hooks see the node
-    before its arguments then, so this is done only when every hook registered is marked
-    `reads_no_node_args` (the undo journal's is); otherwise the ordinary call is made.
+    with ``Node._update_args_kwargs``: what ``Node.__init__`` does with them, and what the ``args``
+    setter calls (the setter, through ``Node.__setattr__``, would also take the node out of
+    FX's per-target side table and put it back, which arguments do not affect). Create hooks
+    see the node before its arguments then, so this is done only when every hook registered is
+    marked `reads_no_node_args` (the undo journal's is); otherwise the ordinary call is made.
     """
     owner = graph.owning_module
     hooks = getattr(owner, "_create_node_hooks", None) if owner is not None else None
     if _blind_to_arguments(hooks) and _all_plain(args) and (not kwargs or _all_plain(kwargs.values())):
         node = graph.create_node("call_function", target, name=name)
-        if args:
-            node.args = args
-        if kwargs:
-            node.kwargs = kwargs
+        if args or kwargs:
+            node._update_args_kwargs(args, kwargs)
         return node
     return graph.create_node("call_function", target, args, kwargs, name=name)
 
