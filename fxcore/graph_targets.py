@@ -24,7 +24,7 @@ from typing import Any
 
 from torch.fx import Graph, Node
 
-__all__ = ["target_groups", "decided_groups"]
+__all__ = ["target_groups", "decided_groups", "nodes_by_possible_op"]
 
 
 def target_groups(graph: Graph) -> list[tuple[str, Any, list[Node]]]:
@@ -61,6 +61,34 @@ def decided_groups(graph: Graph, decide) -> list[tuple[Any, list[Node]]]:
         else:
             out.extend((decide(n), [n]) for n in nodes)
     return out
+
+
+def nodes_by_possible_op(graph: Graph, possible_ops) -> tuple[dict[Any, list[Node]], list[Node]]:
+    """``(by_op, unsure)``: the nodes that may be each op, by ``possible_ops(node)`` (a tuple of ops, or
+    None when only resolving the node can tell: those are ``unsure``). Asked as in `decided_groups`.
+
+    A node is listed under each of its possible ops; lists are in no particular order.
+
+    >>> import torch, torch.fx as fx
+    >>> from fxcore.ops import default_table
+    >>> gm = fx.symbolic_trace(lambda x: torch.relu(x) + torch.neg(x))
+    >>> by_op, unsure = nodes_by_possible_op(gm.graph, default_table().possible_ops)
+    >>> [n.name for n in by_op['relu']], [n.name for n in by_op['relu_']], [n.name for n in by_op['neg']], unsure
+    (['relu'], ['relu'], ['neg'], [])
+    """
+    by_op: dict[Any, list[Node]] = {}
+    unsure: list[Node] = []
+    for ops, members in decided_groups(graph, possible_ops):
+        if ops is None:
+            unsure.extend(members)
+            continue
+        for op in ops:
+            found = by_op.get(op)
+            if found is None:
+                by_op[op] = list(members)
+            else:
+                found.extend(members)
+    return by_op, unsure
 
 
 def _groups_by_scan(graph: Graph) -> list[tuple[str, Any, list[Node]]]:

@@ -35,7 +35,7 @@ from torch.fx import Graph, Node
 
 from .bindings import Bindings
 from .canonical_view import CanonicalView
-from .graph_targets import decided_groups
+from .graph_targets import nodes_by_possible_op
 from .cycles import creates_cycle
 from .engine import UNBOUND, Failure, Solution, first
 from .fastpath import compile_fast
@@ -135,24 +135,12 @@ class OpIndex:
     def __init__(self, graph: Graph, table=None, view: CanonicalView | None = None) -> None:
         self.graph = graph
         self.view = CanonicalView(table) if view is None else view
-        self._candidates: dict[Any, list[Node]] = {}
-        self._unsure: list[Node] = []  # nodes whose op only full resolution can tell
         self._confirmed: dict[Any, list[Node]] = {}
         self._by_key: dict[Any, list[Node]] | None = None
-        possible, candidates, unsure = self.view.possible_ops, self._candidates, self._unsure
-        for ops, members in decided_groups(graph, possible):
-            if ops is None:
-                unsure.extend(members)
-                continue
-            for op in ops:
-                found = candidates.get(op)
-                if found is None:
-                    candidates[op] = list(members)
-                else:
-                    found.extend(members)
-        for found in candidates.values():
+        self._candidates, self._unsure = nodes_by_possible_op(graph, self.view.possible_ops)
+        for found in self._candidates.values():
             found.sort()  # graph order (Node compares by position)
-        unsure.sort()
+        self._unsure.sort()
 
     def nodes(self, op: Any) -> list[Node]:
         """The nodes whose canonical op is ``op``, in graph order (an empty list if none)."""

@@ -30,7 +30,7 @@ import torch.fx as fx
 
 from unify import isvar
 from fxcore.canonical_view import CanonicalView
-from fxcore.graph_targets import decided_groups
+from fxcore.graph_targets import decided_groups, nodes_by_possible_op
 from fxcore.match import compile_pattern
 from fxcore.pattern import Bound, is_op_term
 from fxcore.ops import default_table
@@ -166,6 +166,8 @@ class _Driver:
         self.view = CanonicalView(table)
         created = journal.created  # nodes that existed before the apply are leaves of the fingerprints
         self.watch = TerminationWatch(budget, self.view.resolve, created.__contains__)
+        # candidates no rule may match as the graph is at the start, with the (args, kwargs) that show it
+        self._dormant: dict[fx.Node, tuple] = {}
 
     def entries_for(self, node: fx.Node) -> tuple[_Entry, ...] | None:
         """The rules that may root at ``node`` (None if none can), from its target when that decides.
@@ -225,11 +227,16 @@ class _Driver:
         entries_for, try_rules, enqueue, once = self.entries_for, self._try_rules, self._enqueue, self.once
         worklist = deque(self._candidates())
         queued = set(worklist)
+        dormant = self._dormant
         while worklist:
             node = worklist.popleft()
             queued.discard(node)
             if node._erased or (not node.users and node.op != "output"):
                 continue
+            if dormant:
+                args = dormant.pop(node, None)  # its first visit: still no rule may match if its args are
+                if args is not None and args[0] is node._args and args[1] is node._kwargs:
+                    continue
             entries = entries_for(node)
             if entries:
                 touched = try_rules(node, entries)
@@ -237,11 +244,52 @@ class _Driver:
                     enqueue(worklist, queued, touched)
 
     def _candidates(self) -> list[fx.Node]:
-        """The nodes some rule may root at, in graph order: one decision per call_function target."""
-        found = [n for rules, nodes in decided_groups(self.gm.graph, self._target_rules) if rules is not None
-                 for n in nodes]
+        """The nodes some rule may root at, in graph order: one decision per call_function target.
+
+        Also notes the `_dormant` ones (see there).
+        """
+        groups = decided_groups(self.gm.graph, self._target_rules)
+        found = [n for rules, nodes in groups if rules is not None for n in nodes]
         found.sort()  # graph order (Node compares by position)
+        self._dormant = self._dormant_among(groups)
         return found
+
+    def _dormant_among(self, groups: list) -> dict[fx.Node, tuple]:
+        """Candidates at which no rule's ``may_match`` holds now, each with its ``(args, kwargs)``.
+
+        ``may_match`` reads only the targets of a node's inputs, so it keeps failing while the node's
+        arguments are the same objects (FX gives a node new ones on every change): ``run`` skips such a
+        node on its first visit without trying its rules. Found from the other side: the nodes that may
+        be an op a rule needs among its root's inputs (its anchor) and their users. Done for a target
+        only when every one of its rules has anchors fewer than the target's nodes (``mul`` roots,
+        ``sigmoid`` anchors); otherwise its nodes are tried one by one as usual.
+        """
+        view, dormant, anchors = self.view, {}, None
+        for rules, nodes in groups:
+            if type(rules) is not tuple or len(nodes) < 2:
+                continue
+            awake: set[fx.Node] = set()
+            op, target = nodes[0].op, nodes[0].target
+            for entry in rules:
+                needed = entry.pattern.input_ops
+                if not needed:
+                    break  # this rule may match anywhere
+                if anchors is None:
+                    anchors = nodes_by_possible_op(self.gm.graph, view.possible_ops)
+                by_op, unsure = anchors
+                near = min((by_op.get(op_needed, ()) for op_needed in needed), key=len)
+                if len(near) + len(unsure) >= len(nodes):
+                    break  # no cheaper than trying every node
+                may_match = entry.pattern.may_match
+                for anchor in (*near, *unsure):
+                    for user in anchor.users:
+                        if user.target is target and user.op == op and user not in awake and may_match(user, view):
+                            awake.add(user)
+            else:  # every rule was asked from its anchors
+                for n in nodes:
+                    if n not in awake:
+                        dormant[n] = (n._args, n._kwargs)
+        return dormant
 
     def _enqueue(self, worklist: deque, queued: set, touched: list[fx.Node]) -> None:
         frontier, may_root = touched, self.may_root

@@ -54,3 +54,62 @@ def test_a_target_with_several_possible_ops_gets_the_rules_of_each_in_rule_set_o
             lambda a: torch.nn.functional.relu(torch.nn.functional.relu(torch.neg(a)))), rules)
     assert fast == slow
     assert {r[0] for r in fast[1]} == {"relu-relu", "relu-neg"}  # never the in-place rule
+
+
+def test_a_dormant_candidate_whose_inputs_a_rewrite_changed_is_tried_at_its_place(monkeypatch):
+    """``mul(a, neg(neg(sigmoid(a))))``: no rule may match the mul at the start (no sigmoid among its inputs),
+    so it is dormant; neg-neg then gives it one, and silu fires there, as without the shortcut."""
+    rules = ruleset("revive",
+                    rule("neg-neg", ops.neg(ops.neg(x)), x),
+                    rule("silu", ops.mul(x, ops.sigmoid(x)), ops.silu(x)))
+
+    def model(a):
+        b = a * torch.neg(torch.neg(torch.sigmoid(a)))
+        return b * (a * 2.0) * 3.0  # more muls than sigmoids: the mul rules are asked from their anchors
+
+    seen = {}
+    dormant_among = _Driver._dormant_among
+
+    def spy(self, groups):
+        seen.update(dormant_among(self, groups))
+        return dict(seen)
+
+    with monkeypatch.context() as m:
+        m.setattr(_Driver, "_dormant_among", spy)
+        gm = fx.symbolic_trace(model)
+        fast = _outcome(gm, rules)
+    assert "mul" in {n.name for n in seen}  # the test exercises the shortcut
+    with monkeypatch.context() as m:
+        _slow(m)
+        slow = _outcome(fx.symbolic_trace(model), rules)
+    assert fast == slow
+    assert [r[:2] for r in fast[1]] == [("neg-neg", "neg_1"), ("silu", "mul")]
+    a = torch.randn(5)
+    torch.testing.assert_close(gm(a), model(a))
+
+
+@pytest.mark.parametrize("name", zoo.names())
+def test_dormant_candidates_are_ones_no_rule_may_match(name):
+    """From the anchors' side: never a candidate where some rule's ``may_match`` holds, and for a target
+    whose every rule was asked that way, every candidate where none does."""
+    from fxcore.ops import default_table
+    from rewrite.apply import RulePlan
+    from rewrite.journal import GraphJournal
+    gm = zoo.trace(zoo.get(name), "make_fx")
+    rules = ruleset("anchored",
+                    rule("mul-neg", ops.mul(ops.neg(x), var("y")), ops.neg(ops.mul(x, var("y")))),
+                    rule("silu", ops.mul(x, ops.sigmoid(x)), ops.silu(x)),
+                    rule("add-relu", ops.add(ops.relu(x), var("y")), ops.add(var("y"), ops.relu(x))))
+    with GraphJournal(gm) as journal:
+        driver = _Driver(gm, RulePlan.build(rules, default_table()), default_table(), journal, 100, False)
+        candidates = driver._candidates()
+        dormant = set(driver._dormant)
+    hopeless = {n for n in candidates
+                if not any(e.pattern.may_match(n, driver.view) for e in driver.entries_for(n) or ())}
+    assert dormant <= hopeless
+    for target in {n.target for n in candidates}:
+        group = [n for n in candidates if n.target is target]
+        anchors = sum(1 for n in gm.graph.nodes if driver.view.possible_ops(n) is None
+                      or {"neg", "sigmoid", "relu"} & set(driver.view.possible_ops(n)))
+        if len(group) > anchors:  # cheaper from the anchors: decided that way
+            assert {n for n in group if n in hopeless} <= dormant
