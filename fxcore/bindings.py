@@ -38,9 +38,9 @@ class Bindings(Mapping):
     @classmethod
     def of(cls, d: dict) -> "Bindings":
         """Bindings over ``d`` itself (no copy): for callers that hand over a fresh dict they never touch again."""
-        self = object.__new__(cls)
-        object.__setattr__(self, "_d", d)
-        object.__setattr__(self, "_hash", None)
+        self = _new(cls)
+        _set_d(self, d)
+        _set_hash(self, None)
         return self
 
     def __setattr__(self, name, value):
@@ -71,6 +71,10 @@ class Bindings(Mapping):
     def extend(self, key: Any, value: Any) -> "Bindings":
         """A new ``Bindings`` with ``key`` bound to ``value`` (this one is unchanged)."""
         return Bindings([*self._d.items(), (key, value)])
+
+
+_new = object.__new__
+_set_d, _set_hash = Bindings._d.__set__, Bindings._hash.__set__  # the slots' own setters: no __setattr__ lookup
 
 
 def _hashable(v: Any) -> Any:

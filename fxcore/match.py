@@ -279,7 +279,13 @@ class CompiledPattern:
 
     def _match(self, sol: Solution) -> Match:
         matched, slots = sol.matched, sol.slots
-        nodes = matched if len(matched) == 1 else tuple(sorted(dict.fromkeys(matched)))
+        if len(matched) == 1:
+            nodes = matched
+        elif len(matched) == 2:  # the commonest: a root and one inner node
+            a, b = matched
+            nodes = (a,) if a is b else (a, b) if a < b else (b, a)
+        else:
+            nodes = tuple(sorted(dict.fromkeys(matched)))
         # every variable is bound in a solution: only ignore_literals jumps skip instructions, and
         # term patterns are compiled without it
         bindings = Bindings.of(dict(zip(self.program.variables, slots)))

@@ -365,7 +365,12 @@ def _erase_dead(match: Match, bound: list[Node], graph: Graph, table, view=None)
     Latest first: a stack in graph order, and each erased node's live inputs pushed in graph order.
     """
     impure = view.impure if view is not None else (lambda n: _ops.is_impure(n, table))
-    stack = sorted(dict.fromkeys((*match.nodes, *bound)))
+    stack = sorted(match.nodes)
+    # a bound node is an input of a matched node, so it is reached from there; one that already has no
+    # users (a callable replacement rewired its users) is not, and starts on the stack too
+    unused = [n for n in bound if not n.users]
+    if unused:
+        stack = sorted(dict.fromkeys((*stack, *unused)))
     while stack:
         n = stack.pop()
         if n._erased or n.users or n.op in ("placeholder", "output") or impure(n):

@@ -77,6 +77,25 @@ def test_callable_replacement():
     _check(gm, model, torch.randn(5))
 
 
+def test_a_bound_node_a_callable_replacement_leaves_unused_is_erased():
+    """A bound node is normally reached from the matched node using it; one the replacement already cut
+    loose (here by rewiring its only user) is erased too."""
+    gm = fx.symbolic_trace(lambda a: torch.neg(torch.relu(a)))
+    (m,) = find_matches(gm.graph, ("neg", x))
+    relu = m.bindings[x]
+
+    def build(bindings, graph):
+        bindings[x].replace_all_uses_with(relu.args[0])  # neg(relu(a)) -> neg(a): relu is unused
+        return graph.call_function(torch.abs, (relu.args[0],))
+
+    replace_match(gm, m, build, rule_id="cut-loose")
+    assert [n.op for n in gm.graph.nodes] == ["placeholder", "call_function", "output"]
+    a = torch.randn(4)
+    gm.graph.lint()
+    gm.recompile()
+    torch.testing.assert_close(gm(a), torch.abs(a))
+
+
 def test_multi_output_replacement():
     def f(a):
         return torch.relu(a) + 1, torch.sigmoid(a) * 2
