@@ -292,14 +292,17 @@ class _Driver:
         return dormant
 
     def _enqueue(self, worklist: deque, queued: set, touched: list[fx.Node]) -> None:
-        frontier, may_root = touched, self.may_root
-        for _ in range(self.plan.depth):
+        """Queue the touched nodes and their users up to the plan's depth: every node that can root a match
+        with a touched node inside it (a touched node is level 0, a rule roots at most ``depth`` levels up)."""
+        frontier, may_root, top = touched, self.may_root, self.plan.depth
+        for level in range(top + 1):
             above = []
             for node in frontier:
                 if node not in queued and not node._erased and may_root(node):
                     worklist.append(node)
                     queued.add(node)
-                above.extend(node.users)
+                if level < top:
+                    above.extend(node.users)
             frontier = above
 
     def _try_rules(self, node: fx.Node, entries: tuple[_Entry, ...]) -> list[fx.Node]:

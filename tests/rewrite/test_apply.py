@@ -96,6 +96,42 @@ def test_deeper_pattern_is_retried_when_a_grandchild_changes():
     assert report_of(gm).fired("silu") == 1
 
 
+# Rules that build what others consume: sin -> neg(neg(cos)) feeds neg-neg, whose result feeds exp(cos(.)).
+# Not identities (sin is not cos): they test the driver, not the numbers.
+CHAIN = ruleset("chain",
+                rule("sin-to-negneg-cos", ops.sin(x), ops.neg(ops.neg(ops.cos(x)))),
+                rule("neg-neg", ops.neg(ops.neg(x)), x),
+                rule("exp-cos", ops.exp(ops.cos(x)), ops.tan(x)),
+                rule("relu-relu", ops.relu(ops.relu(x)), ops.relu(x)),
+                rule("silu", ops.mul(x, ops.sigmoid(x)), ops.silu(x)),
+                rule("tanh-silu", ops.tanh(ops.silu(x)), ops.silu(ops.tanh(x))))
+
+
+def test_a_rewrite_from_the_worklist_revisits_the_users_of_its_new_value():
+    """exp(sin(a)): sin becomes neg(neg(cos(a))) and exp is visited (nothing to do); only then is the new
+    neg(neg(.)) rewritten, from the worklist, which makes exp(cos(a)): exp must be visited again."""
+    gm = fx.symbolic_trace(lambda a: torch.exp(torch.sin(a)))
+    apply(gm, CHAIN)
+    assert [r.rule_id for r in report_of(gm).rewrites] == ["sin-to-negneg-cos", "neg-neg", "exp-cos"]
+    assert [n.target for n in gm.graph.nodes if n.op == "call_function"] == [torch.tan]
+
+
+@given(st.lists(st.sampled_from([torch.sin, torch.cos, torch.exp, torch.neg, torch.relu, torch.tanh, "silu"]),
+                min_size=1, max_size=10))
+def test_apply_reaches_a_fixpoint(steps):
+    """Whatever order the rewrites come in, a second apply finds nothing left to do."""
+    def program(a):
+        for fn in steps:
+            a = a * torch.sigmoid(a) if fn == "silu" else fn(a)
+        return a
+
+    gm = fx.symbolic_trace(program)
+    apply(gm, CHAIN)
+    gm.graph.lint()
+    apply(gm, CHAIN)
+    assert report_of(gm).rewrites == ()
+
+
 def test_once_makes_a_single_sweep():
     gm = fx.symbolic_trace(lambda a: a.neg().neg().neg().neg())
     apply(gm, load("std:algebraic"), once=True)
