@@ -2,6 +2,8 @@
 resolving nodes) rewrites exactly what resolving every node and trying every rule there rewrites."""
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 import torch.fx as fx
 
 from rewrite import zoo
@@ -113,3 +115,40 @@ def test_dormant_candidates_are_ones_no_rule_may_match(name):
                       or {"neg", "sigmoid", "relu"} & set(driver.view.possible_ops(n)))
         if len(group) > anchors:  # cheaper from the anchors: decided that way
             assert {n for n in group if n in hopeless} <= dormant
+
+
+_CHAIN = ruleset("chain",
+                 rule("sin-to-negneg-cos", ops.sin(x), ops.neg(ops.neg(ops.cos(x)))),
+                 rule("neg-neg", ops.neg(ops.neg(x)), x),
+                 rule("exp-cos", ops.exp(ops.cos(x)), ops.tan(x)),
+                 rule("cos-cos", ops.cos(ops.cos(x)), ops.sigmoid(x)),
+                 rule("silu", ops.mul(x, ops.sigmoid(x)), ops.silu(x)),
+                 rule("mul-neg", ops.mul(ops.neg(x), var("y")), ops.neg(ops.mul(x, var("y")))))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["sin", "cos", "exp", "neg", "sigmoid", "mul", "mul_sig", "revived"]),
+                          st.integers(0, 5)), min_size=1, max_size=14))
+def test_shortcuts_rewrite_what_full_resolution_rewrites_on_random_graphs(steps):
+    """Random DAGs with many muls (their rules are asked from the anchors: dormant candidates) and rules
+    that build what other rules consume (not identities: they test the driver, not the numbers)."""
+    def program(a):
+        seen = [a]
+        for kind, back in steps:
+            other = seen[-1 - back % len(seen)]
+            if kind == "mul":
+                a = a * other
+            elif kind == "mul_sig":
+                a = other * torch.sigmoid(other)
+            elif kind == "revived":  # a mul no rule may match until cos-cos gives it a sigmoid
+                a = other * torch.cos(torch.cos(other))
+            else:
+                a = getattr(torch, kind)(a)
+            seen.append(a)
+        return a
+
+    fast = _outcome(fx.symbolic_trace(program), _CHAIN)
+    with pytest.MonkeyPatch.context() as m:
+        _slow(m)
+        slow = _outcome(fx.symbolic_trace(program), _CHAIN)
+    assert fast == slow
