@@ -9,7 +9,7 @@ import pytest
 import torch
 import torch.fx as fx
 import torch.nn as nn
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rewrite.apply import ApplyError, apply
@@ -129,6 +129,40 @@ def test_apply_reaches_a_fixpoint(steps):
     apply(gm, CHAIN)
     gm.graph.lint()
     apply(gm, CHAIN)
+    assert report_of(gm).rewrites == ()
+
+
+DEEP = ruleset("deep",
+               rule("sin-to-negneg-cos", ops.sin(x), ops.neg(ops.neg(ops.cos(x)))),
+               rule("neg-neg", ops.neg(ops.neg(x)), x),
+               rule("exp-cos-cos", ops.exp(ops.cos(ops.cos(x))), ops.tan(x)),  # two levels below its root
+               rule("silu", ops.mul(x, ops.sigmoid(x)), ops.silu(x)),
+               rule("mul-neg", ops.mul(ops.neg(x), y), ops.neg(ops.mul(x, y))),
+               rule("tanh-silu", ops.tanh(ops.silu(x)), ops.sigmoid(x)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["sin", "cos", "exp", "neg", "tanh", "sigmoid", "mul", "silu"]),
+                          st.integers(0, 4)), min_size=1, max_size=14))
+def test_apply_reaches_a_fixpoint_on_dags(steps):
+    """Values used several times, commutative operands, a pattern two levels deep: still nothing left."""
+    def program(a):
+        seen = [a]
+        for kind, back in steps:
+            other = seen[-1 - back % len(seen)]
+            if kind == "mul":
+                a = a * other
+            elif kind == "silu":
+                a = other * torch.sigmoid(other)
+            else:
+                a = getattr(torch, kind)(a)
+            seen.append(a)
+        return a
+
+    gm = fx.symbolic_trace(program)
+    apply(gm, DEEP)
+    gm.graph.lint()
+    apply(gm, DEEP)
     assert report_of(gm).rewrites == ()
 
 
