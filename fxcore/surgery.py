@@ -15,7 +15,7 @@ fxcore.match.find_matches : where matches come from.
 from __future__ import annotations
 
 import weakref
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 from torch.fx import Graph, GraphModule, Node
@@ -24,12 +24,13 @@ from unify.variable import isvar
 
 from . import ops as _ops
 from .bindings import Bindings
+from .canonical_view import CanonicalView
 from .match import Match
 from .ops_model import Attr
 from .pattern import is_op_term
 from .surgery_meta import copy_meta, fake_mode_of, propagate_val
 
-__all__ = ["replace_match", "instantiate", "ReplacementError", "reads_no_node_args"]
+__all__ = ["replace_match", "rewrite_match", "Rewritten", "instantiate", "ReplacementError", "reads_no_node_args"]
 
 
 class ReplacementError(ValueError):
@@ -246,6 +247,13 @@ def _create_call(graph: Graph, target: Any, args: tuple, kwargs: dict, name: str
     return graph.create_node("call_function", target, args, kwargs, name=name)
 
 
+class Rewritten(NamedTuple):
+    """What `rewrite_match` did: the new nodes in graph order, and the value each root's users now see."""
+
+    new_nodes: list[Node]
+    values: tuple
+
+
 def replace_match(gm: GraphModule | Graph, match: Match, replacement: Any, *, rule_id: str,
                   table=None, view=None) -> list[Node]:
     """Replace ``match`` by ``replacement``; returns the new nodes in graph order.
@@ -254,7 +262,8 @@ def replace_match(gm: GraphModule | Graph, match: Match, replacement: Any, *, ru
     ``Attr`` values), a tuple of terms (one per root of a multi-output match),
     or a callable ``fn(bindings, graph) -> Node | tuple[Node, ...]`` that adds
     nodes at the current insertion point.  A bare variable redirects uses to
-    its node.
+    its node, and so does a term that a matched inner node already computes
+    (``relu(relu(x)) -> relu(x)`` keeps the inner ``relu``).
 
     >>> import torch, torch.fx as fx
     >>> from unify import var
@@ -268,21 +277,41 @@ def replace_match(gm: GraphModule | Graph, match: Match, replacement: Any, *, ru
 
     See Also
     --------
-    instantiate, fxcore.match.find_matches
+    rewrite_match, instantiate, fxcore.match.find_matches
+    """
+    return rewrite_match(gm, match, replacement, rule_id=rule_id, table=table, view=view).new_nodes
+
+
+def rewrite_match(gm: GraphModule | Graph, match: Match, replacement: Any, *, rule_id: str,
+                  table=None, view=None) -> Rewritten:
+    """`replace_match`, also saying which value replaced each root.
+
+    >>> import torch, torch.fx as fx
+    >>> from unify import var
+    >>> from fxcore.match import find_matches
+    >>> gm = fx.symbolic_trace(lambda a: torch.relu(torch.relu(a)).neg())
+    >>> m, = find_matches(gm.graph, ('relu', ('relu', var('x'))))
+    >>> done = rewrite_match(gm, m, ('relu', var('x')), rule_id='relu-relu')
+    >>> done.new_nodes, [v.name for v in done.values], [n.name for n in gm.graph.nodes]
+    ([], ['relu'], ['a', 'relu', 'neg', 'output'])
     """
     graph = _graph_of(gm)
     roots = match.roots or (match.root,)
-    bound = [v for v in _plain(match.bindings).values() if isinstance(v, Node)]
+    bindings = _plain(match.bindings)
+    bound = [v for v in bindings.values() if isinstance(v, Node)]
     if len(roots) > 1:
         at = min(roots)
         _hoist_inputs(at, match, bound)
     else:  # everything bound is an input of a matched node, so it comes before the root
         at = roots[0]
-        value = _plain(match.bindings).get(replacement) if isvar(replacement) else None
-        if isinstance(value, Node):  # a redirect to a bound node: nothing to build
+        if isvar(replacement):
+            value = bindings.get(replacement)
+        else:
+            value = _computed_by_match(replacement, match, bindings, view, table)
+        if isinstance(value, Node):  # a redirect to a bound or matched node: nothing to build
             _redirect(at, value, [])
             _erase_dead(match, bound, graph, table, view)
-            return []
+            return Rewritten([], (value,))
     before = at.prev
     with graph.inserting_before(at):
         values = _build(graph, roots, replacement, match, table)
@@ -292,7 +321,51 @@ def replace_match(gm: GraphModule | Graph, match: Match, replacement: Any, *, ru
     for root, value in zip(roots, values):
         _redirect(root, value, new)
     _erase_dead(match, bound, graph, table, view)
-    return new
+    return Rewritten(new, values)
+
+
+def _computed_by_match(term: Any, match: Match, bindings: dict, view, table) -> Node | None:
+    """A matched inner node that computes ``term`` (an op over variables and literals) already, or None.
+
+    Its canonical op and operands must be the term's: nodes by identity, literals of the same type and
+    equal (``1`` is not ``1.0``). Short terms (defaults to fill) and ``Attr`` operands are built instead.
+    """
+    if type(term) is not tuple or len(match.nodes) < 2 or not term or not isinstance(term[0], str):
+        return None
+    if not _flat(term):
+        return None
+    operands = []
+    for t in term[1:]:
+        if isvar(t):
+            value = bindings.get(t, _UNBOUND)
+            if value is _UNBOUND:
+                return None  # building it reports the unbound variable
+        elif isinstance(t, Attr):
+            return None
+        else:
+            value = t
+        operands.append(value)
+    if view is None:
+        view = CanonicalView(table)
+    for node in match.nodes:
+        if node is match.root:
+            continue
+        op, computed = view.resolve(node)
+        if op == term[0] and len(computed) == len(operands) and all(map(_same_operand, computed, operands)):
+            return node
+    return None
+
+
+def _same_operand(a: Any, b: Any) -> bool:
+    if a is b:
+        return True
+    if isinstance(a, Node) or isinstance(b, Node) or type(a) is not type(b):
+        return False
+    try:
+        equal = a == b
+    except Exception:
+        return False
+    return equal is True
 
 
 def _annotate(new: list[Node], root: Node, roots: tuple, gm, rule_id: str) -> None:

@@ -28,13 +28,12 @@ from typing import Any
 
 import torch.fx as fx
 
-from unify import isvar
 from fxcore.canonical_view import CanonicalView
 from fxcore.graph_targets import decided_groups, nodes_by_possible_op
 from fxcore.match import compile_pattern
 from fxcore.pattern import Bound, is_op_term
 from fxcore.ops import default_table
-from fxcore.surgery import replace_match
+from fxcore.surgery import rewrite_match
 
 from .errors import RuleError
 from .facts import describe
@@ -334,8 +333,8 @@ class _Driver:
             term = replacement_term(rule, match, self.gm, self.journal)
             if term is None:  # a Python replacement declined this match
                 return None
-            new_nodes = replace_match(self.gm, match, term, rule_id=rule.id, table=self.table,
-                                      view=self.view)
+            new_nodes, values = rewrite_match(self.gm, match, term, rule_id=rule.id, table=self.table,
+                                              view=self.view)
         except RuleError:
             raise
         except Exception as exc:
@@ -344,7 +343,7 @@ class _Driver:
                 f"  the module was left unchanged; fix the rule's replacement or add a guard "
                 f"that excludes this node"
             ) from exc
-        new_value = _new_value(term, match, new_nodes, node)
+        new_value = values[0]  # what the root's users see now
         self.fired[rule.id] += 1
         self.rewrites.append(Rewrite(rule.id, name, trace, tuple([n.name for n in new_nodes])))
         self.watch.record(rule.id, node, new_value)
@@ -356,12 +355,3 @@ class _Driver:
         stats = tuple(RuleStats(rid, self.fired[rid], self.attempts[rid], self.seconds[rid])
                       for rid in self.fired)
         return Report(self.plan.name, tuple(self.rewrites), stats, before, after, seconds, dry_run)
-
-
-def _new_value(term: Any, match, new_nodes: list[fx.Node], root: fx.Node) -> Any:
-    """What the root's users see after the rewrite: a bound node, or the replacement's root node."""
-    if isvar(term):
-        return match.bindings[term]
-    if isinstance(term, fx.Node):
-        return term
-    return new_nodes[-1] if new_nodes else root

@@ -5,7 +5,7 @@ import torch.fx as fx
 
 from fxcore.match import find_matches
 from fxcore.ops_model import Attr
-from fxcore.surgery import ReplacementError, instantiate, replace_match
+from fxcore.surgery import ReplacementError, instantiate, replace_match, rewrite_match
 from tests.graphs import FRONT_ENDS, LinearRelu, Swish, trace
 from unify import var
 
@@ -94,6 +94,31 @@ def test_a_bound_node_a_callable_replacement_leaves_unused_is_erased():
     gm.graph.lint()
     gm.recompile()
     torch.testing.assert_close(gm(a), torch.abs(a))
+
+
+def test_a_term_the_match_already_computes_reuses_the_matched_node():
+    """relu(relu(x)) -> relu(x): the inner relu is kept, the root's users move to it, nothing is built."""
+    gm = fx.symbolic_trace(lambda a: torch.relu(torch.relu(a)).neg())
+    (m,) = find_matches(gm.graph, ("relu", ("relu", x)))
+    (inner,) = [n for n in m.nodes if n is not m.root]
+    done = rewrite_match(gm, m, ("relu", x), rule_id="relu-relu")
+    assert done.new_nodes == [] and done.values == (inner,)
+    assert [n.name for n in gm.graph.nodes] == ["a", "relu", "neg", "output"]
+    assert "rewrite_rule" not in inner.meta  # not a new node
+    _check(gm, lambda a: torch.relu(a).neg(), torch.randn(4))
+
+
+@pytest.mark.parametrize("term", [("relu", y), ("clamp", x, 0.0, None), ("clamp", x, 0, 1.0)])
+def test_a_term_that_differs_from_every_matched_node_is_built(term):
+    """Other operands, or equal literals of another type (0 is not 0.0): a new node."""
+    gm = fx.symbolic_trace(lambda a, b: torch.relu(torch.clamp(a, 0, None)) + b)
+    (m,) = find_matches(gm.graph, ("relu", ("clamp", x, 0, None)))
+    (root,) = [n for n in gm.graph.nodes if n.name == "relu"]
+    bindings = m.bindings.extend(y, root.args[0]) if term[1] is y else m.bindings
+    m = m._replace(bindings=bindings)
+    done = rewrite_match(gm, m, term, rule_id="other")
+    assert len(done.new_nodes) == 1 and done.values == (done.new_nodes[0],)
+    gm.graph.lint()
 
 
 def test_multi_output_replacement():

@@ -62,17 +62,17 @@ def test_erased_nodes_are_skipped():
 
 def test_apply_rolls_back_when_the_changed_nodes_do_not_lint(monkeypatch):
     apply_module = importlib.import_module("rewrite.apply")  # (rewrite.apply the attribute is the function)
-    real = apply_module.replace_match
+    real = apply_module.rewrite_match
 
     def misplacing(gm, match, term, **kwargs):
-        new = real(gm, match, term, **kwargs)
-        if new:
+        done = real(gm, match, term, **kwargs)
+        if done.new_nodes:
             first_op = next(n for n in gm.graph.nodes if n.op != "placeholder")
             with gm.graph.inserting_before(first_op):  # a node that uses one defined after it: invalid
-                gm.graph.call_function(torch.neg, (new[-1],))
-        return new
+                gm.graph.call_function(torch.neg, (done.new_nodes[-1],))
+        return done
 
-    monkeypatch.setattr(apply_module, "replace_match", misplacing)
+    monkeypatch.setattr(apply_module, "rewrite_match", misplacing)
     gm = fx.symbolic_trace(lambda a: (a * torch.sigmoid(a)).relu())
     before, code = fingerprint(gm), gm.code
     with pytest.raises(RuntimeError, match="'silu' of node 'neg' is used before it is defined"):
