@@ -24,7 +24,7 @@ import torch.nn.functional as F
 
 from fxcore.ops_schemas import default_opdefs
 
-__all__ = ["EmitSpec", "default_emits", "emit_call", "identity"]
+__all__ = ["EmitSpec", "EmitChoice", "default_emits", "emit_call", "identity"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,6 +47,72 @@ class EmitSpec:
     target: Any
     positional: Optional[tuple] = None
     keywords: Optional[tuple] = None
+    expand: tuple = ()
+    """``(canonical name, N)``: a bare int operand is passed as an N-list (aten's ``int[2] stride`` takes no
+    int, where ``torch.conv2d`` broadcasts it)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class EmitChoice:
+    """Several ways to emit ``op``, picked by the kinds of its operands (an op whose callables are overloads
+    told apart by an operand's type: aten's ``conv2d`` takes a padding of ints, ``conv2d.padding`` a string).
+
+    ``options``: ``(EmitSpec, ((operand index, aten type), ...))`` pairs, tried in order; the first whose
+    typed operands fit is used, else ``fallback``. ``target`` is the fallback's (for callers without operands).
+
+    >>> import torch
+    >>> c = EmitChoice('conv2d', ((EmitSpec('conv2d', torch.ops.aten.conv2d.default), ((4, 'int[2]'),)),
+    ...                           (EmitSpec('conv2d', torch.ops.aten.conv2d.padding), ((4, 'str'),))),
+    ...                EmitSpec('conv2d', torch.conv2d))
+    >>> ops = ('x', 'w', None, [1, 1])
+    >>> c.pick(ops + ([0, 0], [1, 1], 1)).target, c.pick(ops + ('same', [1, 1], 1)).target
+    (<OpOverload(op='aten.conv2d', overload='default')>, <OpOverload(op='aten.conv2d', overload='padding')>)
+    """
+
+    op: str
+    options: tuple
+    fallback: EmitSpec
+
+    @property
+    def target(self) -> Any:
+        return self.fallback.target
+
+    def pick(self, operands: tuple) -> EmitSpec:
+        for spec, typed in self.options:
+            if all(i < len(operands) and value_fits(operands[i], t) for i, t in typed):
+                return spec
+        return self.fallback
+
+
+def value_fits(value: Any, aten_type: str) -> bool:
+    """Whether an operand can be passed for an aten parameter of ``aten_type``, told from its kind only.
+
+    Strings go to ``str`` parameters only, lists to list types (one int to ``int[N]``), numbers to ``Scalar``
+    and number types,
+    ``None`` to optional ones; a graph node to anything but a string or a ``Scalar`` (it is taken for a
+    tensor, which aten's ``Tensor`` overloads accept).
+
+    >>> value_fits('same', 'str'), value_fits([0, 0], 'str'), value_fits(0, 'int[2]'), value_fits(None, 'int[]')
+    (True, False, True, False)
+    >>> value_fits(2, 'Scalar'), value_fits(2, 'Tensor'), value_fits(torch.ones(1), 'Tensor')
+    (True, False, True)
+    """
+    optional = aten_type.endswith("?")
+    base = aten_type.rstrip("?")
+    if value is None:
+        return optional
+    if isinstance(value, torch.fx.Node):
+        return base not in ("str", "Scalar")
+    if base == "Tensor":
+        return isinstance(value, torch.Tensor)
+    if base == "str":
+        return isinstance(value, str)
+    if isinstance(value, (str, torch.Tensor)):
+        return False
+    if base.endswith("]"):  # int[2] takes one int too: the emit expands it (EmitSpec.expand)
+        fixed = base[base.index("[") + 1:-1] != ""
+        return isinstance(value, (list, tuple)) or (fixed and isinstance(value, int) and not isinstance(value, bool))
+    return not isinstance(value, (list, tuple))
 
 
 def identity(x):
@@ -74,6 +140,10 @@ def emit_call(spec: EmitSpec, opdef, operands: tuple) -> tuple:
     EmitSpec
     """
     value = dict(zip(opdef.param_names, operands))
+    for name, n in spec.expand:
+        v = value.get(name)
+        if isinstance(v, int) and not isinstance(v, bool):
+            value[name] = [v] * n
     positional = spec.positional
     if positional is None:
         positional = tuple(p.name for p in opdef.params if not p.kwarg_only)

@@ -22,7 +22,7 @@ import torch
 import torch.fx
 
 from fxcore.ops_bind import bind_names, finish, raw_operands
-from fxcore.ops_emit import EmitSpec, default_emits, emit_call
+from fxcore.ops_emit import EmitChoice, EmitSpec, default_emits, emit_call
 from fxcore.ops_model import (Attr, ModuleSpelling, Unresolved, NotRepresentable, OpDef, OpsError, OpSignatureError, Spelling,
                               UnknownOpError, did_you_mean)
 
@@ -363,17 +363,23 @@ class OpTable:
             raise OpSignatureError(f"{name}(): {exc}") from None
 
     # ---- emission ---------------------------------------------------------------------------------
-    def emit_spec(self, name: str) -> EmitSpec:
-        """How to emit canonical op ``name`` as a call_function (raises `OpsError` if it has none)."""
+    def emit_spec(self, name: str, operands: Optional[tuple] = None) -> EmitSpec:
+        """How to emit canonical op ``name`` as a call_function (raises `OpsError` if it has none).
+
+        With ``operands``, an `EmitChoice` picks the way that fits them.
+        """
         spec = self._emits.get(name)
         if spec is None:
             self.op(name)
             raise OpsError(f"op {name!r} has no call target to emit; register one with "
                            f"table.extended(emits=[EmitSpec({name!r}, target)])")
+        if operands is not None and isinstance(spec, EmitChoice):
+            return spec.pick(operands)
         return spec
 
-    def call_target(self, name: str):
-        """The callable to emit for canonical op ``name`` (e.g. ``torch.add``, ``F.linear``).
+    def call_target(self, name: str, operands: Optional[tuple] = None):
+        """The callable to emit for canonical op ``name`` (e.g. ``torch.add``, ``F.linear``), for these
+        ``operands`` when the op's callable depends on them (`EmitChoice`).
 
         >>> from fxcore.ops import default_table
         >>> default_table().call_target('linear')
@@ -383,7 +389,7 @@ class OpTable:
         --------
         emit_args
         """
-        return self.emit_spec(name).target
+        return self.emit_spec(name, operands).target
 
     def emit_args(self, name: str, operands: tuple) -> tuple:
         """``(args, kwargs)`` that make ``call_target(name)`` compute ``name`` on canonical ``operands``.
@@ -399,7 +405,8 @@ class OpTable:
         d = self.op(name)
         if len(operands) != len(d.params):
             raise OpSignatureError(f"{name} takes {len(d.params)} operands {d.param_names}, got {len(operands)}")
-        return emit_call(self.emit_spec(name), d, tuple(operands))
+        operands = tuple(operands)
+        return emit_call(self.emit_spec(name, operands), d, operands)
 
     def emittable(self) -> tuple:
         """Names of the ops that have a call target, in table order."""

@@ -26,6 +26,7 @@ from . import ops as _ops
 from .bindings import Bindings
 from .canonical_view import CanonicalView
 from .match import Match
+from .ops_emit import EmitChoice
 from .ops_model import Attr
 from .pattern import is_op_term
 from .surgery_meta import copy_meta, fake_mode_of, propagate_val
@@ -129,7 +130,7 @@ def _call(graph: Graph, head: Any, operands: tuple, table) -> Node:
             args, kwargs = table.emit_args(head, operands)
         except _ops.OpSignatureError as exc:
             raise ReplacementError(f"replacement {head}(...): {exc}") from None
-        return graph.call_function(table.call_target(head), args, kwargs)
+        return graph.call_function(table.call_target(head, operands), args, kwargs)
     return graph.call_function(head, operands)
 
 
@@ -178,8 +179,8 @@ def _emit_plan(table, head: str, n: int) -> tuple | None:
 def _learn_plan(table, head: str, n: int) -> tuple | None:
     """`_emit_plan` uncached: probe ``table.emit_args`` with one `_Slot` per operand."""
     try:
-        if n != len(table.op(head).params):
-            return None
+        if n != len(table.op(head).params) or isinstance(table.emit_spec(head), EmitChoice):
+            return None  # (a choice depends on the operands' values)
         args, kwargs = table.emit_args(head, tuple(_Slot(i) for i in range(n)))
         target = table.call_target(head)
         name = Graph()._target_to_str(target)  # FX's name for a call of target (a graph adds a suffix)
