@@ -33,6 +33,7 @@ from fxcore.graph_targets import decided_groups, nodes_by_possible_op
 from fxcore.match import compile_pattern
 from fxcore.pattern import Bound, is_op_term
 from fxcore.ops import default_table
+from fxcore.ops_dialect import for_graph
 from fxcore.surgery import rewrite_match
 
 from .errors import RuleError
@@ -108,6 +109,8 @@ def apply(gm: fx.GraphModule, ruleset, *, max_rewrites: int | None = None, once:
           dry_run: bool = False, table=None) -> fx.GraphModule:
     """Rewrite ``gm`` in place with ``ruleset`` (a RuleSet, a rule file or ``"std:NAME"``); return it.
 
+    New nodes are emitted in the graph's dialect: aten overloads in a graph of aten calls (``make_fx``,
+    ``torch.export``), torch callables otherwise (`fxcore.ops_dialect`).
     ``once=True`` makes one sweep over the graph (new nodes are not revisited);
     ``dry_run=True`` finds and reports the rewrites, then leaves the module as it
     was. The :class:`~rewrite.report.Report` is in ``gm.meta['rewrite_report']``
@@ -150,6 +153,7 @@ class _Driver:
 
     def __init__(self, gm, plan: RulePlan, table, journal: GraphJournal, budget: int, once: bool):
         self.gm, self.plan, self.table, self.journal, self.once = gm, plan, table, journal, once
+        self.emit_table = for_graph(table, gm.graph)  # new nodes in the graph's dialect: aten calls in aten graphs
         self.by_root = dict(plan.by_root)
         self._rank = {entry: i for i, entry in enumerate(plan.entries)}  # rule-set order
         # rules rooted at exact targets or module types (ops the table does not know) defeat the skip
@@ -333,7 +337,7 @@ class _Driver:
             term = replacement_term(rule, match, self.gm, self.journal)
             if term is None:  # a Python replacement declined this match
                 return None
-            new_nodes, values = rewrite_match(self.gm, match, term, rule_id=rule.id, table=self.table,
+            new_nodes, values = rewrite_match(self.gm, match, term, rule_id=rule.id, table=self.emit_table,
                                               view=self.view)
         except RuleError:
             raise

@@ -63,6 +63,11 @@ def test_std_keeps_numbers_on_every_zoo_entry(std, name, how):
     assert {n.meta["rewrite_rule"] for n in made} <= set(std.ids())
     if how != "symbolic_trace":  # traced graphs carry meta['val']; new nodes get theirs computed
         assert [n.name for n in made if "val" not in n.meta] == []
+        # and they stay aten graphs: new nodes call aten overloads, as every other node does
+        calls = [n for n in made if n.op == "call_function"]
+        assert [(n.name, n.target) for n in calls if not isinstance(n.target, torch._ops.OpOverload)] == []
+    else:
+        assert [n.name for n in made if isinstance(n.target, torch._ops.OpOverload)] == []
 
 
 def _apply_checked(module, inputs, how, rs):
