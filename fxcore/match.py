@@ -27,6 +27,7 @@ fxcore.surgery.replace_match : rewrite a match.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+import operator
 import weakref
 from functools import cached_property
 from typing import Any, NamedTuple
@@ -379,8 +380,15 @@ class _Roots:
         return index.nodes(self.program.root_keys[i])
 
 
+def dead_getitem(node: Node) -> bool:
+    """An unused ``getitem`` of a node: the other outputs of a multi-output op nobody reads (make_fx writes all
+    three of ``native_batch_norm``'s). Such a user does not keep a matched inner node alive: the rewrite
+    erases it with the node (`fxcore.surgery`)."""
+    return node.target is operator.getitem and node.op == "call_function" and not node.users
+
+
 def _accept(program: Program):
-    """The post-check of a complete assignment: no escaping inner node, no cycle."""
+    """The post-check of a complete assignment: no escaping inner node (unused getitems aside), no cycle."""
     multi, named = len(program.root_regs) > 1, program.named
 
     def accept(sol: Solution):
@@ -393,7 +401,7 @@ def _accept(program: Program):
             for u in n.users:
                 if inside is None:
                     inside = set(matched)
-                if u not in inside:
+                if u not in inside and not dead_getitem(u):
                     return ("escape", n, u)
         if (multi or named) and creates_cycle(matched):
             return ("cycle",)

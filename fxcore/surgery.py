@@ -25,7 +25,7 @@ from unify.variable import isvar
 from . import ops as _ops
 from .bindings import Bindings
 from .canonical_view import CanonicalView
-from .match import Match
+from .match import Match, dead_getitem
 from .ops_emit import EmitChoice
 from .ops_model import Attr
 from .pattern import is_op_term
@@ -434,7 +434,8 @@ def _hoist_inputs(at: Node, match: Match, bound: list[Node]) -> None:
 
 
 def _erase_dead(match: Match, bound: list[Node], graph: Graph, table, view=None) -> None:
-    """Erase matched nodes and ``bound`` nodes, then their inputs, that have no users left (never impure nodes).
+    """Erase matched nodes and ``bound`` nodes, then their inputs, that have no users left but unused getitems
+    (which go with them; never impure nodes).
 
     Latest first: a stack in graph order, and each erased node's live inputs pushed in graph order.
     """
@@ -447,7 +448,14 @@ def _erase_dead(match: Match, bound: list[Node], graph: Graph, table, view=None)
         stack = sorted(dict.fromkeys((*stack, *unused)))
     while stack:
         n = stack.pop()
-        if n._erased or n.users or n.op in ("placeholder", "output") or impure(n):
+        if n._erased or n.op in ("placeholder", "output"):
+            continue
+        if n.users:  # dead only if every user is an unused getitem (the unread outputs of a multi-output op)
+            if not all(map(dead_getitem, n.users)) or impure(n):
+                continue
+            for user in list(n.users):
+                graph.erase_node(user)
+        elif impure(n):
             continue
         live = [i for i in n._input_nodes if not i._erased]  # (FX's all_input_nodes, without the copy)
         graph.erase_node(n)

@@ -121,6 +121,29 @@ def test_a_term_that_differs_from_every_matched_node_is_built(term):
     gm.graph.lint()
 
 
+def test_unused_getitems_do_not_keep_a_matched_node_alive():
+    """getitem(f(x), 0) -> g(x) where f's other outputs are unread getitems: they go with f; a read one
+    keeps f (the match is refused)."""
+    import operator
+
+    def build(read_second):
+        g = fx.Graph()
+        a = g.placeholder("a")
+        pair = g.call_function(torch.aminmax, (a,))
+        first = g.call_function(operator.getitem, (pair, 0))
+        second = g.call_function(operator.getitem, (pair, 1))
+        g.output((first, second) if read_second else first)
+        return fx.GraphModule(torch.nn.Module(), g)
+
+    pattern = ("getitem", (torch.aminmax, x), 0)
+    gm = build(read_second=False)
+    (m,) = find_matches(gm.graph, pattern)
+    replace_match(gm, m, ("amin", x, (), False), rule_id="first")
+    assert [n.op for n in gm.graph.nodes] == ["placeholder", "call_function", "output"]
+    _check(gm, lambda a: torch.amin(a), torch.randn(4))
+    assert find_matches(build(read_second=True).graph, pattern) == []
+
+
 def test_multi_output_replacement():
     def f(a):
         return torch.relu(a) + 1, torch.sigmoid(a) * 2
