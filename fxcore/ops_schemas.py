@@ -143,6 +143,12 @@ _OTHER = (
     "linear(Tensor input, Tensor weight, Tensor? bias=None)",
     "batch_norm(Tensor input, Tensor? weight=None, Tensor? bias=None, Tensor? running_mean=None, "
     "Tensor? running_var=None, bool training=False, float momentum=0.1, float eps=1e-05)",
+    # aten's batch norm as make_fx / AOT (native_batch_norm) and core ATen (..._legit_no_training) spell it:
+    # (output, saved mean, saved invstd), of which graphs read the output through getitem(., 0)
+    "native_batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, "
+    "bool training, float momentum, float eps)",
+    "_native_batch_norm_legit_no_training(Tensor input, Tensor? weight, Tensor? bias, Tensor running_mean, "
+    "Tensor running_var, float momentum, float eps)",
     "layer_norm(Tensor input, SymInt[] normalized_shape, Tensor? weight=None, Tensor? bias=None, float eps=1e-05)",
     "group_norm(Tensor input, int num_groups, Tensor? weight=None, Tensor? bias=None, float eps=1e-05)",
     "embedding(Tensor weight, Tensor indices, SymInt padding_idx=-1, bool scale_grad_by_freq=False, "

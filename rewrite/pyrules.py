@@ -66,9 +66,19 @@ class OpNamespace:
         """A namespace over another op table (e.g. ``default_table().extended(...)``)."""
         return OpNamespace(table)
 
+    def call(self, name: str, *args, **kwargs):
+        """The term for op ``name`` on these arguments: for ops whose names are not attributes here
+        (``ops.call('_native_batch_norm_legit_no_training', x, ...)``).
+
+        >>> from unify import var
+        >>> ops.call('neg', var('x'))
+        ('neg', ~x)
+        """
+        return self._normalize(name, args, kwargs)
+
     def __getattr__(self, name: str):
         if name.startswith("_"):
-            raise AttributeError(name)
+            raise AttributeError(f"{name!r}: names starting with '_' are not ops here; write ops.call({name!r}, ...)")
         normalize = self._normalize
 
         def build(*args, **kwargs):

@@ -17,7 +17,9 @@ It declines (the rule does not fire) when it cannot fold exactly:
 A missing conv bias folds as zeros, a missing ``gamma``/``beta`` (``affine=False``) as ones/zeros.
 ``training=True`` batch norms use batch statistics and never match the pattern. The matcher
 refuses a match whose conv output is also used elsewhere (it would escape the match), so such a
-conv is left alone.
+conv is left alone. The aten spellings (make_fx's ``native_batch_norm``, core ATen's
+``_native_batch_norm_legit_no_training``) return a tuple; the unread saved statistics' ``getitem``
+nodes go with the fold.
 
 The rules carry no embedded examples: examples are checked by term-level
 :func:`rewrite.normalize.normalize`, where the bindings are plain terms, never tensors, so the
@@ -97,15 +99,27 @@ def _fold(op: str):
     return fold
 
 
-def _conv_bn_rule(op: str):
+def _conv_bn_rules(op: str) -> list:
+    """The rule for each way a graph spells an eval-mode batch norm after ``op``: ``batch_norm`` (symbolic_trace,
+    torch.export), aten's ``native_batch_norm`` (make_fx, AOT) and ``_native_batch_norm_legit_no_training``
+    (core ATen, ``run_decompositions``); the aten ones return a tuple read through ``getitem(., 0)``."""
     conv = getattr(ops, op)(x, w, b, stride, padding, dilation, groups)
-    return rule(f"{op}-batch_norm", ops.batch_norm(conv, gamma, beta, mean, var_, False, momentum, eps),
-                compute(_fold(op)),
-                description=f"Fold an eval-mode batch_norm into the {op} before it (new weight and bias).")
+    fold = compute(_fold(op))
+    spellings = (
+        ("batch_norm", ops.batch_norm(conv, gamma, beta, mean, var_, False, momentum, eps)),
+        ("native_batch_norm",
+         ops.getitem(ops.native_batch_norm(conv, gamma, beta, mean, var_, False, momentum, eps), 0)),
+        ("native_batch_norm_no_training",
+         ops.getitem(ops.call("_native_batch_norm_legit_no_training", conv, gamma, beta, mean, var_, momentum, eps),
+                     0)),
+    )
+    return [rule(f"{op}-{name}", pattern, fold,
+                 description=f"Fold an eval-mode {name} into the {op} before it (new weight and bias).")
+            for name, pattern in spellings]
 
 
 RULESET = ruleset(
     "folding",
-    *(_conv_bn_rule(op) for op in ("conv1d", "conv2d", "conv3d")),
+    *(r for op in ("conv1d", "conv2d", "conv3d") for r in _conv_bn_rules(op)),
     description="Fold eval-mode batch norms into the convolutions before them.",
 )

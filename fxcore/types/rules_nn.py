@@ -4,7 +4,7 @@ Each rule checks the sizes that must agree (``in_features``, channels,
 normalized shape, ...) with :meth:`RuleContext.equal`, so a mismatch is a
 :class:`GradualTypeError` and, with dimension variables, a constraint.
 
->>> sorted(k for k in nn_rules() if isinstance(k, str))[:3]
+>>> sorted(k for k in nn_rules() if isinstance(k, str))[1:4]
 ['adaptive_avg_pool1d', 'adaptive_avg_pool2d', 'adaptive_avg_pool3d']
 
 See Also
@@ -287,6 +287,7 @@ def nn_rules() -> dict:
              aten.convolution.default: _aten_convolution, "batch_norm": _batch_norm, "layer_norm": _layer_norm,
              aten.native_batch_norm.default: _native_batch_norm,
              aten._native_batch_norm_legit_no_training.default: _native_batch_norm,
+             "native_batch_norm": _native_batch_norm, "_native_batch_norm_legit_no_training": _native_batch_norm,
              aten.native_layer_norm.default: _native_layer_norm, "group_norm": _group_norm,
              aten.max_pool2d_with_indices.default: _max_pool_with_indices, "embedding": _embedding,
              "scaled_dot_product_attention": _sdpa}

@@ -133,6 +133,13 @@ SAMPLES = {
     "baddbmm": _s(lambda m, a, b, c: a.baddbmm(b, c, alpha=2), _pos(2, 2, 4), _pos(2, 2, 3), _pos(2, 3, 4)),
     "linear": _s(lambda m, a: m(a), X(), module=nn.Linear(3, 4)),
     "batch_norm": _s(lambda m, a: m(a), _pos(2, 3, 4), module=nn.BatchNorm1d(3).eval()),
+    "native_batch_norm": _s(lambda m, a: torch.native_batch_norm(a, m.weight, m.bias, m.running_mean,
+                                                                 m.running_var, False, 0.1, 1e-5)[0],
+                            _pos(2, 3, 4), module=nn.BatchNorm1d(3).eval()),
+    "_native_batch_norm_legit_no_training": _s(
+        lambda m, a: torch._native_batch_norm_legit_no_training(a, m.weight, m.bias, m.running_mean,
+                                                                m.running_var, 0.1, 1e-5)[0],
+        _pos(2, 3, 4), module=nn.BatchNorm1d(3).eval()),
     "layer_norm": _s(lambda m, a: m(a), X(), module=nn.LayerNorm(3)),
     "group_norm": _s(lambda m, a: m(a), _pos(2, 4, 3), module=nn.GroupNorm(2, 4)),
     "embedding": _s(lambda m, i: m(i), torch.tensor([[0, 2], [1, 3]]), module=nn.Embedding(5, 3, padding_idx=1)),

@@ -67,13 +67,38 @@ def test_export_graphs_fold_too(folding, name, pairs):
     assert report.fired(FOLD) == pairs
 
 
-def test_make_fx_graphs_are_left_alone(folding):
-    """make_fx decomposes batch norm into native_batch_norm + getitems, which has no canonical op."""
-    entry = zoo.get("resnet_basic")
-    gm = zoo.trace("resnet_basic", "make_fx")
+@pytest.mark.filterwarnings("ignore::FutureWarning")  # torch's run_decompositions, about its own pytree use
+@pytest.mark.parametrize("name,pairs", [("resnet_basic", 3), ("resnet_bottleneck", 3), ("unet_block", 6)])
+def test_aten_graphs_fold_their_native_batch_norms(folding, name, pairs):
+    """make_fx writes ``getitem(native_batch_norm(convolution(...)), 0)`` plus two unread getitems, core ATen
+    ``_native_batch_norm_legit_no_training``: both fold, the unread getitems go too, and the graph stays aten."""
+    entry = zoo.get(name)
+    module, inputs = entry.build(), entry.inputs()
+    core = torch.export.export(module, inputs).run_decompositions().module()
+    for gm, rule_id in ((zoo.trace(name, "make_fx"), "conv2d-native_batch_norm"),
+                        (core, "conv2d-native_batch_norm_no_training")):
+        report = _fold_and_check(module, gm, inputs, folding)
+        assert report.counts == {rule_id: pairs}
+        calls = [n for n in gm.graph.nodes if n.op == "call_function"]
+        assert not [n for n in calls if "batch_norm" in str(n.target)]
+        assert [n.target for n in calls if not isinstance(n.target, torch._ops.OpOverload)
+                and n.target.__name__ != "getitem"] == []
+        assert apply(gm, folding) is gm and report_of(gm).counts == {}
+
+
+def test_a_read_statistic_keeps_the_native_batch_norm():
+    """A getitem of the saved mean that something reads is a use outside the match: no fold."""
+    from torch.fx.experimental.proxy_tensor import make_fx
+
+    def model(a, w, mean, var):
+        out, saved_mean, _ = torch.native_batch_norm(F.conv2d(a, w), None, None, mean, var, False, 0.1, 1e-5)
+        return out, saved_mean
+
+    inputs = (torch.randn(1, 2, 5, 5), torch.randn(3, 2, 3, 3), torch.randn(3), torch.rand(3) + 0.5)
+    gm = make_fx(model)(*inputs)
     code = gm.code
-    report = _fold_and_check(entry.build(), gm, entry.inputs(), folding)
-    assert report.counts == {} and gm.code == code
+    apply(gm, load("std:folding"))
+    assert report_of(gm).counts == {} and gm.code == code
 
 
 class ConvBN(nn.Module):

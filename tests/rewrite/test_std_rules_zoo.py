@@ -15,15 +15,18 @@ from rewrite import apply, load, report_of, zoo
 
 RTOL, ATOL = 1e-4, 1e-5
 
-# Rewrites std:std makes at least, per (entry, tracer). make_fx decomposes batch norm into
-# native_batch_norm + getitem (no canonical op) and drops eval-mode dropout while tracing, so
-# nothing is left for std there; export keeps batch_norm / dropout as single ops.
+# Rewrites std:std makes at least, per (entry, tracer). make_fx writes batch norm as
+# getitem(native_batch_norm(...), 0) and drops eval-mode dropout while tracing; export keeps
+# batch_norm / dropout as single ops.
 AT_LEAST = {
     ("resnet_basic", "symbolic_trace"): {"conv2d-batch_norm": 3},
+    ("resnet_basic", "make_fx"): {"conv2d-native_batch_norm": 3},
     ("resnet_basic", "export"): {"conv2d-batch_norm": 3},
     ("resnet_bottleneck", "symbolic_trace"): {"conv2d-batch_norm": 3},
+    ("resnet_bottleneck", "make_fx"): {"conv2d-native_batch_norm": 3},
     ("resnet_bottleneck", "export"): {"conv2d-batch_norm": 3},
     ("unet_block", "symbolic_trace"): {"conv2d-batch_norm": 6},
+    ("unet_block", "make_fx"): {"conv2d-native_batch_norm": 6},
     ("unet_block", "export"): {"conv2d-batch_norm": 6},
     ("bert_layer", "symbolic_trace"): {"dropout-eval": 3},
     ("bert_layer", "export"): {"dropout-eval": 3},
