@@ -5,30 +5,13 @@ import torch.fx as fx
 from torch.fx.experimental.proxy_tensor import make_fx
 
 from fxcore import ops
-from fxcore.ops import Attr
 from fxcore.ops_dialect import aten_dialect, aten_emits, for_graph, is_aten_graph
 from fxcore.ops_emit import EmitChoice, EmitSpec
-from tests.fxcore.test_ops_emit import EMITTABLE, WRAP, _NO_SAMPLE, _run, _same, _sample
+from tests.fxcore.test_ops_emit import EMITTABLE, WRAP, _NO_SAMPLE, _replace, _run, _same, _sample
 
 T = ops.default_table()
 A = aten_dialect(T)
 ATEN = {e.op: e for e in aten_emits(T)}
-
-
-def _replace_with(table, gm, op_name):
-    """Replace the first node of canonical ``op_name`` by one ``table`` emits from its canonical operands."""
-    g = gm.graph
-    node = next(n for n in g.nodes if ops.canonical_op(n, T) == op_name)
-    operands = ops.node_operands(node, T)
-    with g.inserting_before(node):
-        mapped = tuple(g.get_attr(o.qualname) if isinstance(o, Attr) else o for o in operands)
-        args, kwargs = table.emit_args(op_name, mapped)
-        new = g.call_function(table.call_target(op_name, mapped), args, kwargs)
-    node.replace_all_uses_with(new)
-    g.erase_node(node)
-    g.lint()
-    gm.recompile()
-    return new
 
 
 @pytest.mark.parametrize("name", [n for n in EMITTABLE if n not in _NO_SAMPLE and n in ATEN])
@@ -37,7 +20,7 @@ def test_aten_emit_round_trip(name):
     fn, inputs, module = _sample(name)
     gm = fx.symbolic_trace(WRAP[len(inputs)](fn, module))
     expected = _run(gm, inputs)
-    new = _replace_with(A, gm, name)
+    new = _replace(gm, name, A)
     assert isinstance(new.target, torch._ops.OpOverload)
     assert ops.canonical_op(new, T) == name
     assert _same(_run(gm, inputs), expected)

@@ -217,15 +217,15 @@ def _sample(name):
     return _generic(name)
 
 
-def _replace(gm, op_name):
-    """Replace the first node of canonical ``op_name`` with one emitted from its canonical operands."""
+def _replace(gm, op_name, table=T):
+    """Replace the first node of canonical ``op_name`` with one ``table`` emits from its canonical operands."""
     g = gm.graph
     node = next(n for n in g.nodes if ops.canonical_op(n, T) == op_name)
     operands = ops.node_operands(node, T)
     with g.inserting_before(node):
         mapped = tuple(g.get_attr(o.qualname) if isinstance(o, Attr) else o for o in operands)
-        args, kwargs = T.emit_args(op_name, mapped)
-        new = g.call_function(T.call_target(op_name), args, kwargs)
+        args, kwargs = table.emit_args(op_name, mapped)
+        new = g.call_function(table.call_target(op_name, mapped), args, kwargs)
     node.replace_all_uses_with(new)
     g.erase_node(node)
     g.lint()

@@ -11,6 +11,7 @@ from rewrite.apply import _RESOLVE, _Driver, apply
 from rewrite.loader import load
 from rewrite.pyrules import ops, rule, ruleset
 from rewrite.report import report_of
+from tests.rewrite.util import dag_program, feeding_rules
 from unify import var
 
 x = var("x")
@@ -117,13 +118,7 @@ def test_dormant_candidates_are_ones_no_rule_may_match(name):
             assert {n for n in group if n in hopeless} <= dormant
 
 
-_CHAIN = ruleset("chain",
-                 rule("sin-to-negneg-cos", ops.sin(x), ops.neg(ops.neg(ops.cos(x)))),
-                 rule("neg-neg", ops.neg(ops.neg(x)), x),
-                 rule("exp-cos", ops.exp(ops.cos(x)), ops.tan(x)),
-                 rule("cos-cos", ops.cos(ops.cos(x)), ops.sigmoid(x)),
-                 rule("silu", ops.mul(x, ops.sigmoid(x)), ops.silu(x)),
-                 rule("mul-neg", ops.mul(ops.neg(x), var("y")), ops.neg(ops.mul(x, var("y")))))
+_CHAIN = feeding_rules()
 
 
 @settings(max_examples=60, deadline=None)
@@ -132,21 +127,7 @@ _CHAIN = ruleset("chain",
 def test_shortcuts_rewrite_what_full_resolution_rewrites_on_random_graphs(steps):
     """Random DAGs with many muls (their rules are asked from the anchors: dormant candidates) and rules
     that build what other rules consume (not identities: they test the driver, not the numbers)."""
-    def program(a):
-        seen = [a]
-        for kind, back in steps:
-            other = seen[-1 - back % len(seen)]
-            if kind == "mul":
-                a = a * other
-            elif kind == "mul_sig":
-                a = other * torch.sigmoid(other)
-            elif kind == "revived":  # a mul no rule may match until cos-cos gives it a sigmoid
-                a = other * torch.cos(torch.cos(other))
-            else:
-                a = getattr(torch, kind)(a)
-            seen.append(a)
-        return a
-
+    program = dag_program(steps)  # "revived": a mul no rule may match until cos-cos gives it a sigmoid
     fast = _outcome(fx.symbolic_trace(program), _CHAIN)
     with pytest.MonkeyPatch.context() as m:
         _slow(m)
