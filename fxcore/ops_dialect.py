@@ -25,7 +25,6 @@ rewrite.apply : emits with ``for_graph``.
 """
 from __future__ import annotations
 
-import operator
 import re
 import weakref
 from typing import Any
@@ -33,6 +32,7 @@ from typing import Any
 import torch
 from torch.fx import Graph
 
+from fxcore.graph_targets import target_groups
 from fxcore.ops_emit import EmitChoice, EmitSpec, default_emits
 from fxcore.ops_model import OpSchemaError, parse_params
 
@@ -40,6 +40,9 @@ __all__ = ["aten_dialect", "aten_emits", "is_aten_graph", "for_graph"]
 
 _ATEN_KINDS = (torch._ops.OpOverload, torch._ops.OpOverloadPacket, torch._ops.HigherOrderOperator)
 _ARGS = re.compile(r"^[\w:]+(?:\.\w+)?\((.*)\) -> .*$", re.S)
+_ALIAS = re.compile(r"\((?:\w+(?: -> \*)?)\)")  # Tensor(a), Tensor(a -> *)
+_SYMINT = re.compile(r"\bSymInt\b")
+_FIXED_INTS = re.compile(r"int\[(\d+)\]\??")
 
 
 def is_aten_graph(graph: Graph) -> bool:
@@ -51,14 +54,13 @@ def is_aten_graph(graph: Graph) -> bool:
     >>> is_aten_graph(make_fx(torch.relu)(torch.ones(2)).graph), is_aten_graph(fx.symbolic_trace(lambda a: a.relu()).graph)
     (True, False)
     """
-    from .graph_targets import target_groups
     seen_aten = False
     for op, target, _ in target_groups(graph):
         if op != "call_function":
             continue
         if isinstance(target, _ATEN_KINDS):
             seen_aten = True
-        elif getattr(target, "__module__", None) not in ("_operator", "operator") and target is not operator.getitem:
+        elif getattr(target, "__module__", None) not in ("_operator", "operator"):  # getitem is _operator's
             return False
     return seen_aten
 
@@ -79,11 +81,6 @@ def _schema_params(overload) -> tuple | None:
         return parse_params(text, where=str(schema))
     except (OpSchemaError, ValueError, SyntaxError):
         return None
-
-
-_ALIAS = re.compile(r"\((?:\w+(?: -> \*)?)\)")  # Tensor(a), Tensor(a -> *)
-_SYMINT = re.compile(r"\bSymInt\b")
-_FIXED_INTS = re.compile(r"int\[(\d+)\]\??")
 
 
 def _relations(canonical, aten) -> tuple | None:
@@ -128,14 +125,12 @@ def _aten_emit(opdef, fallback: EmitSpec) -> EmitSpec | EmitChoice | None:
         if relations is not None:
             fitting.append((overload, params, relations))
     scalar_slots = {i for _, _, relations in fitting for i, r in enumerate(relations) if r == "scalar"}
-    positional = tuple(p.name for p in opdef.params if not p.kwarg_only)
-    keywords = tuple((p.name, p.name) for p in opdef.params if p.kwarg_only)
     options = []
     for overload, params, relations in fitting:
         typed = tuple((i, params[i].type) for i, r in enumerate(relations) if r != "same" or i in scalar_slots)
         expand = tuple((c.name, int(m.group(1))) for c, a in zip(opdef.params, params)
                        if (m := _FIXED_INTS.fullmatch(a.type)) is not None)
-        spec = EmitSpec(opdef.name, overload, positional, keywords, expand)
+        spec = EmitSpec(opdef.name, overload, expand=expand)  # by position and keyword as the schema splits them
         if not typed:
             return spec
         options.append((spec, typed))

@@ -24,7 +24,7 @@ from unify.variable import isvar
 
 from . import ops as _ops
 from .bindings import Bindings
-from .canonical_view import CanonicalView
+from .canonical_view import CanonicalView, literal_equal
 from .match import Match, dead_getitem
 from .ops_emit import EmitChoice
 from .ops_model import Attr
@@ -358,15 +358,12 @@ def _computed_by_match(term: Any, match: Match, bindings: dict, view, table) -> 
 
 
 def _same_operand(a: Any, b: Any) -> bool:
+    """Nodes by identity, literals of one type by `literal_equal`."""
     if a is b:
         return True
     if isinstance(a, Node) or isinstance(b, Node) or type(a) is not type(b):
         return False
-    try:
-        equal = a == b
-    except Exception:
-        return False
-    return equal is True
+    return literal_equal(a, b)
 
 
 def _annotate(new: list[Node], root: Node, roots: tuple, gm, rule_id: str) -> None:
