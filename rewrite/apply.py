@@ -29,6 +29,7 @@ from typing import Any
 import torch.fx as fx
 
 from fxcore.canonical_view import CanonicalView
+from fxcore.gc_pause import gc_paused
 from fxcore.graph_targets import decided_groups, nodes_by_possible_op
 from fxcore.match import compile_pattern
 from fxcore.pattern import Bound, is_op_term
@@ -115,7 +116,8 @@ def apply(gm: fx.GraphModule, ruleset, *, max_rewrites: int | None = None, once:
     ``dry_run=True`` finds and reports the rewrites, then leaves the module as it
     was. The :class:`~rewrite.report.Report` is in ``gm.meta['rewrite_report']``
     (see :func:`rewrite.report.report_of`). On any error the module is exactly
-    as it was before the call.
+    as it was before the call. Python's cyclic garbage collector is paused while it runs
+    (`fxcore.gc_pause`).
     """
     if not isinstance(gm, fx.GraphModule):
         raise TypeError(f"rewrite.apply needs a torch.fx.GraphModule, got {type(gm).__name__}; trace the "
@@ -126,6 +128,14 @@ def apply(gm: fx.GraphModule, ruleset, *, max_rewrites: int | None = None, once:
     table = default_table() if table is None else table
     plan = RulePlan.build(ruleset, table)
     budget = default_budget(len(gm.graph.nodes)) if max_rewrites is None else max_rewrites
+    with gc_paused():  # what the run allocates dies by refcount as _rewrite returns (fxcore.gc_pause)
+        report = _rewrite(gm, plan, table, budget, once, dry_run)
+    gm.meta["rewrite_report"] = report
+    return gm
+
+
+def _rewrite(gm: fx.GraphModule, plan: RulePlan, table, budget: int, once: bool, dry_run: bool) -> Report:
+    """The journaled run of `apply`: rewrite, lint the changed nodes, recompile; roll back on any error."""
     started, nodes_before = time.perf_counter(), len(gm.graph.nodes)
     recompiled = False
     with GraphJournal(gm) as journal:
@@ -143,9 +153,7 @@ def apply(gm: fx.GraphModule, ruleset, *, max_rewrites: int | None = None, once:
             if recompiled:
                 gm.recompile()
             raise
-    report = driver.report(nodes_before, len(gm.graph.nodes), time.perf_counter() - started, dry_run)
-    gm.meta["rewrite_report"] = report
-    return gm
+    return driver.report(nodes_before, len(gm.graph.nodes), time.perf_counter() - started, dry_run)
 
 
 class _Driver:

@@ -294,3 +294,23 @@ def test_rule_set_by_name_and_a_clear_error_for_modules():
     assert report_of(gm).fired("neg-neg") == 1
     with pytest.raises(TypeError, match="symbolic_trace"):
         apply(nn.ReLU(), "std:algebraic")
+
+
+def test_the_garbage_collector_is_paused_during_apply_and_restored_after_it_whatever_happens():
+    import gc
+    seen = []
+    spy = ruleset("spy", rule("spy", ops.relu(x), compute(lambda x: seen.append(gc.isenabled()) or None)))
+    swap = ruleset("swap", rule("swap", ops.add(x, y), ops.add(y, x)))
+    gm = fx.symbolic_trace(lambda a, b: torch.relu(a + b))
+    assert gc.isenabled()
+    apply(gm, spy)
+    assert seen == [False] and gc.isenabled()  # paused inside, back on after
+    with pytest.raises(NonTerminationError):
+        apply(gm, swap)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        apply(gm, spy)
+        assert not gc.isenabled()  # a collector the caller disabled stays disabled
+    finally:
+        gc.enable()
