@@ -340,7 +340,7 @@ class _Driver:
         if not rule.guard_holds(match.bindings, describe, result=node):
             return None
         name, trace = node.name, node.meta.get("stack_trace")
-        self.watch.fingerprint(node)  # while its arguments are intact: surgery may erase it
+        self.watch.before_rewrite(node)  # while its arguments are intact: surgery may erase it
         try:
             term = replacement_term(rule, match, self.gm, self.journal)
             if term is None:  # a Python replacement declined this match

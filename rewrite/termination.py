@@ -8,10 +8,10 @@ leaves), so a site that comes back to a value it had before is a cycle:
 ``add(a, b) -> add(b, a) -> add(a, b)``. The rules fired along that loop are
 named in the :class:`~rewrite.errors.NonTerminationError`.
 
-A value is fingerprinted only when it is rewritten (the driver asks for the
-root's fingerprint while its arguments are intact, just before the surgery), so
-a site rewritten once, the common case, costs no more than its original root's
-fingerprint (a leaf). The price: a cycle is reported when its repeated value is
+A value is fingerprinted only when it is rewritten (the driver asks for a new
+root's fingerprint while its arguments are intact, just before the surgery), and
+an original root (a leaf) only when its site is rewritten again, so a site
+rewritten once, the common case, costs no fingerprint at all. The price: a cycle is reported when its repeated value is
 about to be rewritten again, one rewrite after the value came back. A value that
 came back but is never rewritten again does not loop, and is not reported.
 
@@ -62,28 +62,42 @@ class TerminationWatch:
         self._interned: dict[tuple, int] = {}
         self._fingerprint: dict[Any, int] = {}
         self._site: dict[Any, int] = {}
-        self._history: dict[int, list[tuple[int, str]]] = {}
+        # per site, its values: (fingerprint, or the original root whose fingerprint is taken when needed,
+        # rule that made the value)
+        self._history: list[list[tuple[Any, str]]] = []
         self._fired: list[str] = []
+
+    def before_rewrite(self, root: Any) -> None:
+        """Take ``root``'s fingerprint now if it reads arguments the coming surgery may change (a new node's).
+
+        An original node's fingerprint is a leaf: taken when a cycle check needs it, if ever.
+        """
+        if root not in self._fingerprint and self._is_new(root):
+            self.fingerprint(root)
 
     def record(self, rule_id: str, old_root: Any, new_value: Any) -> None:
         """Note that ``rule_id`` replaced ``old_root`` by ``new_value``; raise on a cycle or budget.
 
-        ``old_root``'s fingerprint must be computable, or already taken (:meth:`fingerprint`) before
-        the surgery that changed its arguments; ``new_value``'s is taken if it is rewritten in turn.
+        :meth:`before_rewrite` must have seen ``old_root`` before the surgery that changed its
+        arguments; ``new_value``'s fingerprint is taken if it is rewritten in turn.
         """
         self._fired.append(rule_id)
         site = self._site.pop(old_root, None)
-        if site is None:
+        if site is None:  # a first rewrite (the common case): no fingerprint needed yet
             site = len(self._history)
-            self._history[site] = [(self.fingerprint(old_root), "")]
+            self._history.append([(old_root, ""), (None, rule_id)])
         else:  # old_root is the site's pending value: its fingerprint is due now
             history = self._history[site]
             old_print = self.fingerprint(old_root)
             history[-1] = (old_print, history[-1][1])
             for index in range(len(history) - 1):
-                if history[index][0] == old_print:
+                value, rule = history[index]
+                if type(value) is not int:  # the site's original root
+                    value = self.fingerprint(value)
+                    history[index] = (value, rule)
+                if value == old_print:
                     self._raise_cycle([rule for _, rule in history[index + 1:]], old_root)
-        self._history[site].append((None, rule_id))  # new_value: fingerprinted if rewritten in turn
+            history.append((None, rule_id))  # new_value: fingerprinted if rewritten in turn
         self._site[new_value] = site
         if len(self._fired) > self.budget:
             self._raise_budget()

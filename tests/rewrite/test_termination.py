@@ -30,13 +30,13 @@ def test_raises_exactly_when_a_repeated_value_is_rewritten(values):
         if repeated:
             first = seen.index(values[k])
             with pytest.raises(NonTerminationError) as info:
-                watch.fingerprint(nodes[k])  # taken before the surgery, as apply does
+                watch.before_rewrite(nodes[k])  # before the surgery, as apply does
                 watch.record(f"r{k}", nodes[k], nodes[k + 1])
             named = {f"r{i}" for i in range(first, k)}
             assert all(rule in str(info.value) for rule in named)
             return
         seen.append(values[k])
-        watch.fingerprint(nodes[k])
+        watch.before_rewrite(nodes[k])
         watch.record(f"r{k}", nodes[k], nodes[k + 1])
 
 
@@ -54,3 +54,19 @@ def test_budget_names_the_busiest_rules():
     with pytest.raises(NonTerminationError, match="budget of 3"):
         for i in range(5):
             watch.record("grow", nodes[i], nodes[i + 1])
+
+
+def test_a_site_back_at_its_original_root_is_a_cycle_with_the_leaf_fingerprint_taken_late():
+    original = N("relu", N("input"))  # existed before the apply: a leaf, never fingerprinted up front
+    created = set()
+    watch = TerminationWatch(1000, describe=lambda n: (n.op, n.args), is_new=created.__contains__)
+    detour = N("neg", original)
+    created.add(detour)
+    watch.before_rewrite(original)
+    assert watch._fingerprint == {}  # an original root costs nothing until a cycle check needs it
+    watch.record("out", original, detour)
+    watch.before_rewrite(detour)
+    watch.record("back", detour, original)  # a redirect back to the original node
+    watch.before_rewrite(original)
+    with pytest.raises(NonTerminationError, match=r"\['out', 'back'\]"):
+        watch.record("out", original, N("neg", original))
