@@ -394,7 +394,7 @@ def _accept(program: Program):
     def accept(sol: Solution):
         matched, roots = sol.matched, sol.roots
         keep = roots if not named else (*roots, *(sol.slots[s] for s in named))
-        inside = None
+        inside = matched if len(matched) <= 4 else None  # a few nodes: the tuple is as quick to search
         for n in matched:
             if n in keep:
                 continue

@@ -437,12 +437,13 @@ def _erase_dead(match: Match, bound: list[Node], graph: Graph, table, view=None)
     Latest first: a stack in graph order, and each erased node's live inputs pushed in graph order.
     """
     impure = view.impure if view is not None else (lambda n: _ops.is_impure(n, table))
-    stack = sorted(match.nodes)
+    stack = list(match.nodes)  # in graph order (a Match's nodes are)
     # a bound node is an input of a matched node, so it is reached from there; one that already has no
     # users (a callable replacement rewired its users) is not, and starts on the stack too
-    unused = [n for n in bound if not n.users]
-    if unused:
-        stack = sorted(dict.fromkeys((*stack, *unused)))
+    for n in bound:
+        if not n.users:
+            stack = sorted(dict.fromkeys((*stack, *(n for n in bound if not n.users))))
+            break
     while stack:
         n = stack.pop()
         if n._erased or n.op in ("placeholder", "output"):

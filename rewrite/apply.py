@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -61,6 +61,12 @@ _RESOLVE = object()  # "the target does not decide: resolve the node to find its
 class _Entry:
     rule: Any
     pattern: Any
+    rule_id: str = field(init=False)
+    guarded: bool = field(init=False)  # the rule has guards to evaluate
+
+    def __post_init__(self):
+        object.__setattr__(self, "rule_id", self.rule.id)
+        object.__setattr__(self, "guarded", bool(self.rule.guards))
 
 
 @dataclass(frozen=True)
@@ -317,17 +323,17 @@ class _Driver:
             frontier = above
 
     def _try_rules(self, node: fx.Node, entries: tuple[_Entry, ...]) -> list[fx.Node]:
-        view, attempts = self.view, self.attempts
+        view, attempts, clock = self.view, self.attempts, time.perf_counter
         for entry in entries:
-            rule_id = entry.rule.id
+            rule_id = entry.rule_id
             attempts[rule_id] += 1
             if not entry.pattern.may_match(node, view):  # read from targets: not worth timing
                 continue
-            start = time.perf_counter()
+            start = clock()
             try:
                 touched = self._try(node, entry)
             finally:
-                self.seconds[rule_id] += time.perf_counter() - start
+                self.seconds[rule_id] += clock() - start
             if touched is not None:
                 return touched
         return []
@@ -337,7 +343,7 @@ class _Driver:
         if not match:
             return None
         rule = entry.rule
-        if not rule.guard_holds(match.bindings, describe, result=node):
+        if entry.guarded and not rule.guard_holds(match.bindings, describe, result=node):
             return None
         name, trace = node.name, node.meta.get("stack_trace")
         self.watch.before_rewrite(node)  # while its arguments are intact: surgery may erase it
