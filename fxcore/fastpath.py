@@ -41,6 +41,8 @@ from .program import BIND, CHECK, COMM, LIT, OP, SEQ, VAR, Program
 
 __all__ = ["compile_fast", "MAX_FAST_LENGTH"]
 
+_new = tuple.__new__  # builds a NamedTuple without its Python-level __new__ (one per match)
+
 MAX_FAST_LENGTH = 64
 """Longer programs are left to the iterative interpreter (one call frame per instruction here)."""
 
@@ -63,7 +65,7 @@ def compile_fast(program: Program) -> Callable | None:
     nregs, nslots = program.nregs, len(program.variables)
 
     def finish(regs, slots, matched, view, accept):
-        sol = Solution(tuple(slots), tuple(matched), (regs[0],))
+        sol = _new(Solution, (tuple(slots), tuple(matched), (regs[0],)))
         if accept is not None and accept(sol) is not None:
             return False
         return sol  # a non-empty tuple: true, and handed back up the chain

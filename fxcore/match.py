@@ -46,6 +46,9 @@ __all__ = ["Match", "FailedMatch", "CompiledPattern", "OpIndex", "CanonicalView"
            "explain"]
 
 
+_new_tuple = tuple.__new__  # builds a NamedTuple without its Python-level __new__
+
+
 class Match(NamedTuple):
     """A match of ``pattern`` rooted at ``root`` (``roots`` for multi-output patterns): a frozen, hashable value.
 
@@ -290,7 +293,7 @@ class CompiledPattern:
         # every variable is bound in a solution: only ignore_literals jumps skip instructions, and
         # term patterns are compiled without it
         bindings = Bindings.of(dict(zip(self.program.variables, slots)))
-        return Match(self.pattern, sol.roots[0], bindings, nodes, sol.roots)
+        return _new_tuple(Match, (self.pattern, sol.roots[0], bindings, nodes, sol.roots))  # Match(...), quicker
 
 
 def compile_pattern(pattern: Any, table=None) -> CompiledPattern:
