@@ -15,7 +15,7 @@ fxcore.match.find_matches : where matches come from.
 from __future__ import annotations
 
 import weakref
-from typing import Any, NamedTuple
+from typing import Any, Callable, NamedTuple
 
 import torch
 from torch.fx import Graph, GraphModule, Node
@@ -29,7 +29,7 @@ from .match import Match, dead_getitem
 from .ops_emit import EmitChoice
 from .ops_model import Attr
 from .pattern import is_op_term
-from .surgery_meta import copy_meta, fake_mode_of, propagate_val
+from .surgery_meta import copy_meta, fake_mode_of, inherited_meta, propagate_val
 
 __all__ = ["replace_match", "rewrite_match", "Rewritten", "instantiate", "ReplacementError", "reads_no_node_args"]
 
@@ -119,19 +119,28 @@ def _leaf(graph: Graph, t: Any, bindings, attrs: dict) -> Any:
 
 def _call(graph: Graph, head: Any, operands: tuple, table) -> Node:
     if isinstance(head, str):
-        plan = _emit_plan(table, head, len(operands))
-        if plan is not None:
-            target, positional, keywords, name = plan
-            args = operands if positional is None else tuple([operands[i] for i in positional])
-            return _create_call(graph, target, args, {kw: operands[i] for kw, i in keywords}, name)
-        try:
-            if len(operands) < len(table.op(head).params):  # short terms get the op's defaults
-                operands = table.normalize_call(head, operands)
-            args, kwargs = table.emit_args(head, operands)
-        except _ops.OpSignatureError as exc:
-            raise ReplacementError(f"replacement {head}(...): {exc}") from None
-        return graph.call_function(table.call_target(head, operands), args, kwargs)
+        target, args, kwargs, name = _emitted(head, operands, table)
+        if name is not None:
+            return _create_call(graph, target, args, kwargs, name)
+        return graph.call_function(target, args, kwargs)
     return graph.call_function(head, operands)
+
+
+def _emitted(head: str, operands: tuple, table) -> tuple:
+    """``(target, args, kwargs, name)`` of a call of op ``head`` on ``operands``; ``name`` is FX's name for it
+    when an emit plan knows it, else None."""
+    plan = _emit_plan(table, head, len(operands))
+    if plan is not None:
+        target, positional, keywords, name = plan
+        args = operands if positional is None else tuple([operands[i] for i in positional])
+        return target, args, {kw: operands[i] for kw, i in keywords}, name
+    try:
+        if len(operands) < len(table.op(head).params):  # short terms get the op's defaults
+            operands = table.normalize_call(head, operands)
+        args, kwargs = table.emit_args(head, operands)
+    except _ops.OpSignatureError as exc:
+        raise ReplacementError(f"replacement {head}(...): {exc}") from None
+    return table.call_target(head, operands), args, kwargs, None
 
 
 class _Slot:
@@ -284,8 +293,17 @@ def replace_match(gm: GraphModule | Graph, match: Match, replacement: Any, *, ru
 
 
 def rewrite_match(gm: GraphModule | Graph, match: Match, replacement: Any, *, rule_id: str,
-                  table=None, view=None) -> Rewritten:
+                  table=None, view=None, before_reuse: Callable[[Node], None] | None = None) -> Rewritten:
     """`replace_match`, also saying which value replaced each root.
+
+    With ``before_reuse``, a replacement that is one call over the match's variables and literals
+    (``sub(a, neg(b)) -> add(a, b)``) is made by turning the root itself into that call, where it
+    can be (`_reuse_root`): its target, arguments and name change, its ``meta`` is the new node's
+    (provenance, ``rewrite_rule``, a fresh ``val``), and it keeps its place and its users. This
+    saves creating a node, redirecting the root's uses and erasing the root, which is most of the
+    rewrite's cost in FX. FX fires no hook for such a change, so ``before_reuse(root)`` is called
+    first, to journal it (`rewrite.journal.GraphJournal.before_reuse`); it is returned as the one
+    new node.
 
     >>> import torch, torch.fx as fx
     >>> from unify import var
@@ -313,6 +331,10 @@ def rewrite_match(gm: GraphModule | Graph, match: Match, replacement: Any, *, ru
             _redirect(at, value, [])
             _erase_dead(match, bound, graph, table, view)
             return Rewritten([], (value,))
+        if before_reuse is not None and _reuse_root(at, replacement, bindings, gm, table, view, rule_id,
+                                                    before_reuse):
+            _erase_dead(match, bound, graph, table, view)
+            return Rewritten([at], (at,))
     before = at.prev
     with graph.inserting_before(at):
         values = _build(graph, roots, replacement, match, table)
@@ -355,6 +377,36 @@ def _computed_by_match(term: Any, match: Match, bindings: dict, view, table) -> 
         if op == term[0] and len(computed) == len(operands) and all(map(_same_operand, computed, operands)):
             return node
     return None
+
+
+def _reuse_root(root: Node, term: Any, bindings: dict, gm, table, view, rule_id: str, before_reuse) -> bool:
+    """Turn ``root`` into the call ``term`` in place (see `rewrite_match`); False, changing nothing, when it
+    cannot be: ``term`` is not one call over variables and literals (``Attr`` operands need nodes), the
+    root is not a used, pure call_function, or the call would read the root itself."""
+    if type(term) is not tuple or not term or not isinstance(term[0], str) or not _flat(term):
+        return False
+    if root.op != "call_function" or not root.users:
+        return False
+    if view.impure(root) if view is not None else _ops.is_impure(root, table):
+        return False  # its effect must stay
+    operands = []
+    for t in term[1:]:
+        if isinstance(t, Attr):
+            return False
+        value = _leaf(root.graph, t, bindings, {})
+        if value is root:
+            return False
+        operands.append(value)
+    table = _ops.default_table() if table is None else table
+    target, args, kwargs, name = _emitted(term[0], tuple(operands), table)
+    fake_mode = fake_mode_of((root,))
+    before_reuse(root)
+    root.target = target  # through Node.__setattr__: FX moves the node in its per-target table
+    root._update_args_kwargs(args, kwargs)
+    root.meta = inherited_meta(root.meta, rule_id)  # a new dict: the journal keeps the old one
+    root._rename(name if name is not None else root.graph._target_to_str(target))
+    propagate_val(root, gm, fake_mode)
+    return True
 
 
 def _same_operand(a: Any, b: Any) -> bool:

@@ -12,7 +12,7 @@ import torch
 from torch.fx import GraphModule, Node
 from torch.fx.node import map_aggregate
 
-__all__ = ["copy_meta", "fake_mode_of", "propagate_val"]
+__all__ = ["copy_meta", "inherited_meta", "fake_mode_of", "propagate_val"]
 
 _INHERITED = ("stack_trace", "nn_module_stack", "source_fn_stack", "from_node")
 
@@ -35,6 +35,17 @@ def copy_meta(root: Node, node: Node, rule_id: str) -> None:
         if k in src and k not in dst:
             dst[k] = src[k]
     dst["rewrite_rule"] = rule_id
+
+
+def inherited_meta(meta: dict, rule_id: str) -> dict:
+    """The ``meta`` of a node that replaces one with ``meta``: its provenance, tagged with ``rule_id``.
+
+    >>> inherited_meta({'stack_trace': 'File "m.py", line 3', 'val': 1.0, 'seq_nr': 7}, 'r1')
+    {'stack_trace': 'File "m.py", line 3', 'rewrite_rule': 'r1'}
+    """
+    out = {k: meta[k] for k in _INHERITED if k in meta}
+    out["rewrite_rule"] = rule_id
+    return out
 
 
 def fake_mode_of(nodes) -> Any:

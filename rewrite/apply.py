@@ -352,7 +352,7 @@ class _Driver:
             if term is None:  # a Python replacement declined this match
                 return None
             new_nodes, values = rewrite_match(self.gm, match, term, rule_id=rule.id, table=self.emit_table,
-                                              view=self.view)
+                                              view=self.view, before_reuse=self.journal.before_reuse)
         except RuleError:
             raise
         except Exception as exc:
@@ -365,6 +365,9 @@ class _Driver:
         self.fired[rule.id] += 1
         self.rewrites.append(Rewrite(rule.id, name, trace, tuple([n.name for n in new_nodes])))
         self.watch.record(rule.id, node, new_value)
+        if new_value is node:  # the root became the new call in place: its users' arguments are the same objects,
+            for user in node.users:  # so they are not dormant any more (see _dormant_among)
+                self._dormant.pop(user, None)
         if isinstance(new_value, fx.Node) and new_value not in new_nodes:
             return [*new_nodes, new_value]  # a redirect: revisit the users it gained
         return new_nodes

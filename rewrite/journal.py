@@ -44,11 +44,13 @@ class JournalError(RuntimeError):
 #   (_CREATED, node)                         a node was created
 #   (_REWIRED, user, args, kwargs)           ``user``'s arguments are about to change (its old ones)
 #   (_ERASED, node, next_node, args, kwargs)  ``node`` is about to be erased (where it was, its arguments)
+#   (_REUSED, node, target, args, kwargs, name, meta)  ``node`` is about to become another call (see before_reuse)
 #   (_ADDED_ATTR, name)                      an attribute was added to the module
 #   (_MODULES, state)                        the module tree's attributes as they were (see keep_modules)
 # FX never mutates a node's args tuple or kwargs (an ``immutable_dict``); it replaces them, so keeping
 # references is enough.
-_CREATED, _REWIRED, _ERASED, _ADDED_ATTR, _MODULES = "created", "rewired", "erased", "added_attr", "modules"
+_CREATED, _REWIRED, _ERASED, _REUSED = "created", "rewired", "erased", "reused"
+_ADDED_ATTR, _MODULES = "added_attr", "modules"
 
 
 class GraphJournal:
@@ -112,6 +114,12 @@ class GraphJournal:
         self._remember_users(node._input_nodes)
         self.events.append((_ERASED, node, node._next, node._args, node._kwargs))
 
+    def before_reuse(self, node: fx.Node) -> None:
+        """Journal ``node`` as it is, before it is turned into another call in place (target, arguments, name
+        and ``meta`` replaced, not mutated: see `fxcore.surgery.rewrite_match`), which fires no FX hook."""
+        self._remember_users(node._input_nodes)
+        self.events.append((_REUSED, node, node.target, node._args, node._kwargs, node.name, node.meta))
+
     def _remember_users(self, nodes) -> None:
         # A node that loses a user gets it back at the end of its users dict on
         # rollback; remember the original order the first time it is touched.
@@ -149,7 +157,7 @@ class GraphJournal:
         """Nodes created or rewired while open (some may be erased since), oldest first, no repeats."""
         seen: dict[fx.Node, None] = {}
         for event in self.events:
-            if event[0] is _CREATED or event[0] is _REWIRED:
+            if event[0] is _CREATED or event[0] is _REWIRED or event[0] is _REUSED:
                 seen[event[1]] = None
         return list(seen)
 
@@ -182,6 +190,8 @@ class GraphJournal:
                 user._update_args_kwargs(args, kwargs)
             elif kind is _ERASED:
                 _restore_erased(graph, *event[1:])
+            elif kind is _REUSED:
+                _restore_reused(graph, *event[1:])
             elif kind is _MODULES:
                 _restore_modules(event[1])
             else:
@@ -203,6 +213,17 @@ def _restore_erased(graph: fx.Graph, node: fx.Node, next_node: fx.Node, args: tu
     graph._len += 1
     graph._find_nodes_lookup_table.insert(node)
     node._update_args_kwargs(args, kwargs)
+
+
+def _restore_reused(graph: fx.Graph, node: fx.Node, target: Any, args: tuple, kwargs: dict, name: str,
+                    meta: dict) -> None:
+    """Give a reused node back its call, name and ``meta``."""
+    node.target = target  # Node.__setattr__ moves it back in FX's per-target table
+    node._update_args_kwargs(args, kwargs)
+    node.meta = meta
+    if node.name != name:  # as Node._rename does, with the name it had (still reserved: names are never freed)
+        node.name = name
+        graph._graph_namespace._rename_object(node, name)
 
 
 def _restore_modules(state: list) -> None:

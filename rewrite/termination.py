@@ -58,7 +58,8 @@ class TerminationWatch:
     def __init__(self, budget: int, describe: Callable[[Any], tuple], is_new: Callable[[Any], bool]):
         self.budget = budget
         self._describe = describe
-        self._is_new = is_new
+        self._created = is_new
+        self._renewed: set = set()  # original nodes a rewrite turned into another call (rewrite_match's reuse)
         self._interned: dict[tuple, int] = {}
         self._fingerprint: dict[Any, int] = {}
         self._site: dict[Any, int] = {}
@@ -75,6 +76,9 @@ class TerminationWatch:
         if root not in self._fingerprint and self._is_new(root):
             self.fingerprint(root)
 
+    def _is_new(self, node: Any) -> bool:
+        return node in self._renewed or self._created(node)
+
     def record(self, rule_id: str, old_root: Any, new_value: Any) -> None:
         """Note that ``rule_id`` replaced ``old_root`` by ``new_value``; raise on a cycle or budget.
 
@@ -83,9 +87,10 @@ class TerminationWatch:
         """
         self._fired.append(rule_id)
         site = self._site.pop(old_root, None)
+        reused = new_value is old_root  # the root itself became the new value: its old print is due now
         if site is None:  # a first rewrite (the common case): no fingerprint needed yet
             site = len(self._history)
-            self._history.append([(old_root, ""), (None, rule_id)])
+            self._history.append([(self.fingerprint(old_root) if reused else old_root, ""), (None, rule_id)])
         else:  # old_root is the site's pending value: its fingerprint is due now
             history = self._history[site]
             old_print = self.fingerprint(old_root)
@@ -98,6 +103,9 @@ class TerminationWatch:
                 if value == old_print:
                     self._raise_cycle([rule for _, rule in history[index + 1:]], old_root)
             history.append((None, rule_id))  # new_value: fingerprinted if rewritten in turn
+        if reused:  # a new value from now on, whose fingerprint reads its (new) arguments
+            del self._fingerprint[old_root]
+            self._renewed.add(old_root)
         self._site[new_value] = site
         if len(self._fired) > self.budget:
             self._raise_budget()

@@ -1,6 +1,7 @@
 """rewrite.apply: numbers kept, fixpoint, order, termination, all-or-nothing, reports, scale."""
 
 import math
+import operator
 import subprocess
 import sys
 import textwrap
@@ -314,3 +315,30 @@ def test_the_garbage_collector_is_paused_during_apply_and_restored_after_it_what
         assert not gc.isenabled()  # a collector the caller disabled stays disabled
     finally:
         gc.enable()
+
+
+def test_an_error_after_a_root_was_reused_in_place_leaves_the_module_exactly_as_it_was():
+    """silu turns the mul into a silu call in place (no new node); then a rule fails: all of it is undone."""
+    rs = ruleset("reuse-then-fail",
+                 rule("silu", ops.mul(x, ops.sigmoid(x)), ops.silu(x)),
+                 rule("boom", ops.tanh(x), compute(lambda x: 1 // 0)))
+    gm = fx.symbolic_trace(lambda a: torch.tanh(a * torch.sigmoid(a)))
+    before, code = fingerprint(gm), gm.code
+    with pytest.raises(ApplyError, match="boom"):
+        apply(gm, rs)
+    assert fingerprint(gm) == before and gm.code == code
+    assert [n.name for n in gm.graph.find_nodes(op="call_function", target=operator.mul)] == ["mul"]
+
+
+def test_rewrites_that_reuse_one_root_in_turn_terminate_or_name_their_cycle():
+    chain = ruleset("chain", rule("sin-cos", ops.sin(x), ops.cos(x)), rule("cos-tan", ops.cos(x), ops.tan(x)))
+    gm = fx.symbolic_trace(lambda a: torch.sin(a).neg())
+    (root,) = [n for n in gm.graph.nodes if n.target is torch.sin]
+    apply(gm, chain)  # sin -> cos -> tan, all in the one node: not a cycle
+    assert root.target is torch.tan and [r.rule_id for r in report_of(gm).rewrites] == ["sin-cos", "cos-tan"]
+    loop = ruleset("loop", rule("sin-cos", ops.sin(x), ops.cos(x)), rule("cos-sin", ops.cos(x), ops.sin(x)))
+    gm = fx.symbolic_trace(lambda a: torch.sin(a).neg())
+    code = gm.code
+    with pytest.raises(NonTerminationError, match=r"sin-cos.*cos-sin|cos-sin.*sin-cos"):
+        apply(gm, loop)
+    assert gm.code == code

@@ -26,7 +26,8 @@ def _chain(n: int) -> fx.GraphModule:
     return fx.GraphModule(torch.nn.Module(), graph)
 
 
-edit = st.tuples(st.sampled_from(["insert", "redirect", "erase", "attr", "set_args", "move"]), st.integers(0, 10**6))
+edit = st.tuples(st.sampled_from(["insert", "redirect", "erase", "attr", "set_args", "move", "reuse"]),
+                 st.integers(0, 10**6))
 
 
 def _apply_edit(gm: fx.GraphModule, journal: GraphJournal, kind: str, pick: int, serial: int) -> None:
@@ -50,6 +51,13 @@ def _apply_edit(gm: fx.GraphModule, journal: GraphJournal, kind: str, pick: int,
         last_input = max(node.all_input_nodes, default=None)
         if last_input is not None and last_input.next is not node:
             last_input.append(node)
+    elif kind == "reuse":  # as surgery turns a root into the replacement's call in place
+        if node.target is not torch.tanh and node.users:
+            journal.before_reuse(node)
+            node.target = torch.tanh
+            node._update_args_kwargs((node.args[0],), {})
+            node.meta = {"rewrite_rule": "edit"}
+            node._rename("tanh")
     elif kind == "set_args":
         if isinstance(node.args[0], fx.Node) and node.args[0].op == "call_function":
             node.replace_input_with(node.args[0], node.args[0].args[0])
@@ -71,6 +79,9 @@ def test_rollback_restores_exactly(length, edits):
     assert fingerprint(gm) == before
     assert gm.recompile().src == code
     torch.testing.assert_close(gm(*inputs), expected)
+    for node in gm.graph.nodes:  # FX's per-target table agrees (a reused node was moved in it and back)
+        found = gm.graph.find_nodes(op=node.op, target=node.target) if node.op == "call_function" else [node]
+        assert node in found
 
 
 def test_hooks_removed_after_exit():
