@@ -298,8 +298,8 @@ def rewrite_match(gm: GraphModule | Graph, match: Match, replacement: Any, *, ru
 
     With ``before_reuse``, a replacement that is one call over the match's variables and literals
     (``sub(a, neg(b)) -> add(a, b)``) is made by turning the root itself into that call, where it
-    can be (`_reuse_root`): its target, arguments and name change, its ``meta`` is the new node's
-    (provenance, ``rewrite_rule``, a fresh ``val``), and it keeps its place and its users. This
+    can be (`_reuse_root`): its target, arguments and name change, its ``meta`` holds what the new
+    node's would (provenance, ``rewrite_rule``, a fresh ``val``), and it keeps its place and its users. This
     saves creating a node, redirecting the root's uses and erasing the root, which is most of the
     rewrite's cost in FX. FX fires no hook for such a change, so ``before_reuse(root)`` is called
     first, to journal it (`rewrite.journal.GraphJournal.before_reuse`); it is returned as the one
@@ -355,6 +355,14 @@ def _computed_by_match(term: Any, match: Match, bindings: dict, view, table) -> 
     """
     if type(term) is not tuple or len(match.nodes) < 2 or not term or not isinstance(term[0], str):
         return None
+    if view is None:
+        view = CanonicalView(table)
+    head, root = term[0], match.root
+    for node in match.nodes:  # a cached resolution when the view is the one that matched
+        if node is not root and view.resolve(node)[0] == head:
+            break
+    else:
+        return None  # no inner node is that op
     if not _flat(term):
         return None
     operands = []
@@ -368,8 +376,6 @@ def _computed_by_match(term: Any, match: Match, bindings: dict, view, table) -> 
         else:
             value = t
         operands.append(value)
-    if view is None:
-        view = CanonicalView(table)
     for node in match.nodes:
         if node is match.root:
             continue
@@ -403,7 +409,10 @@ def _reuse_root(root: Node, term: Any, bindings: dict, gm, table, view, rule_id:
     before_reuse(root)
     root.target = target  # through Node.__setattr__: FX moves the node in its per-target table
     root._update_args_kwargs(args, kwargs)
-    root.meta = inherited_meta(root.meta, rule_id)  # a new dict: the journal keeps the old one
+    meta = root.meta  # the same dict (set through Node.__setattr__, a new one would move the node in FX's table)
+    kept = inherited_meta(meta, rule_id)
+    meta.clear()
+    meta.update(kept)
     root._rename(name if name is not None else root.graph._target_to_str(target))
     propagate_val(root, gm, fake_mode)
     return True

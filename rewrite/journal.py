@@ -44,7 +44,8 @@ class JournalError(RuntimeError):
 #   (_CREATED, node)                         a node was created
 #   (_REWIRED, user, args, kwargs)           ``user``'s arguments are about to change (its old ones)
 #   (_ERASED, node, next_node, args, kwargs)  ``node`` is about to be erased (where it was, its arguments)
-#   (_REUSED, node, target, args, kwargs, name, meta)  ``node`` is about to become another call (see before_reuse)
+#   (_REUSED, node, target, args, kwargs, name, meta)  ``node`` is about to become another call (before_reuse);
+#                                            ``meta`` a copy (the node keeps its dict)
 #   (_ADDED_ATTR, name)                      an attribute was added to the module
 #   (_MODULES, state)                        the module tree's attributes as they were (see keep_modules)
 # FX never mutates a node's args tuple or kwargs (an ``immutable_dict``); it replaces them, so keeping
@@ -101,7 +102,7 @@ class GraphJournal:
         self.events.append((_CREATED, node))
         self.created.add(node)
 
-    def _on_replace(self, old: fx.Node, new: str, user: fx.Node) -> None:
+    def _on_replace(self, old: fx.Node, new: Any, user: fx.Node) -> None:
         if self._replaying:
             return
         # Restoring the user's arguments re-registers it with every input (``old`` is one of them).
@@ -115,10 +116,10 @@ class GraphJournal:
         self.events.append((_ERASED, node, node._next, node._args, node._kwargs))
 
     def before_reuse(self, node: fx.Node) -> None:
-        """Journal ``node`` as it is, before it is turned into another call in place (target, arguments, name
-        and ``meta`` replaced, not mutated: see `fxcore.surgery.rewrite_match`), which fires no FX hook."""
+        """Journal ``node`` as it is, before it is turned into another call in place (its target, arguments,
+        name and ``meta``'s contents: see `fxcore.surgery.rewrite_match`), which fires no FX hook."""
         self._remember_users(node._input_nodes)
-        self.events.append((_REUSED, node, node.target, node._args, node._kwargs, node.name, node.meta))
+        self.events.append((_REUSED, node, node.target, node._args, node._kwargs, node.name, dict(node.meta)))
 
     def _remember_users(self, nodes) -> None:
         # A node that loses a user gets it back at the end of its users dict on
@@ -220,7 +221,8 @@ def _restore_reused(graph: fx.Graph, node: fx.Node, target: Any, args: tuple, kw
     """Give a reused node back its call, name and ``meta``."""
     node.target = target  # Node.__setattr__ moves it back in FX's per-target table
     node._update_args_kwargs(args, kwargs)
-    node.meta = meta
+    node.meta.clear()
+    node.meta.update(meta)
     if node.name != name:  # as Node._rename does, with the name it had (still reserved: names are never freed)
         node.name = name
         graph._graph_namespace._rename_object(node, name)

@@ -56,7 +56,8 @@ def _apply_edit(gm: fx.GraphModule, journal: GraphJournal, kind: str, pick: int,
             journal.before_reuse(node)
             node.target = torch.tanh
             node._update_args_kwargs((node.args[0],), {})
-            node.meta = {"rewrite_rule": "edit"}
+            node.meta.clear()
+            node.meta["rewrite_rule"] = "edit"
             node._rename("tanh")
     elif kind == "set_args":
         if isinstance(node.args[0], fx.Node) and node.args[0].op == "call_function":
