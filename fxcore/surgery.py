@@ -14,6 +14,8 @@ fxcore.match.find_matches : where matches come from.
 """
 from __future__ import annotations
 
+import functools
+import re
 import weakref
 from typing import Any, Callable, NamedTuple
 
@@ -143,6 +145,9 @@ def _emitted(head: str, operands: tuple, table) -> tuple:
     return table.call_target(head, operands), args, kwargs, None
 
 
+_NOT_IN_NAMES = functools.partial(re.compile("[^0-9a-zA-Z_]+").sub, "_")  # as FX's namespace cleans a name
+
+
 class _Slot:
     """A probe operand: stands for operand ``i`` when `_emit_plan` asks the table how it emits an op."""
 
@@ -192,7 +197,9 @@ def _learn_plan(table, head: str, n: int) -> tuple | None:
             return None  # (a choice depends on the operands' values)
         args, kwargs = table.emit_args(head, tuple(_Slot(i) for i in range(n)))
         target = table.call_target(head)
-        name = Graph()._target_to_str(target)  # FX's name for a call of target (a graph adds a suffix)
+        # FX's name for a call of target (a graph adds a suffix), with what its namespace would replace
+        # replaced already (``add.Tensor`` is ``add_tensor``): the name is then taken as it is
+        name = _NOT_IN_NAMES(Graph()._target_to_str(target))
     except Exception:  # the general path raises the same error, with its message
         return None
     if type(args) is not tuple or type(kwargs) is not dict:
@@ -413,9 +420,28 @@ def _reuse_root(root: Node, term: Any, bindings: dict, gm, table, view, rule_id:
     kept = inherited_meta(meta, rule_id)
     meta.clear()
     meta.update(kept)
-    root._rename(name if name is not None else root.graph._target_to_str(target))
+    _rename(root, name if name is not None else root.graph._target_to_str(target))
     propagate_val(root, gm, fake_mode)
     return True
+
+
+def _rename(node: Node, candidate: str) -> None:
+    """``node._rename(candidate)``: the same fresh name, hooks and namespace, without FX's per-target table churn.
+
+    ``Node.__setattr__`` takes a node out of that table and puts it back on any attribute set, though
+    the table is keyed by op and target, not name; the rest of what it does for a name (tell the
+    module's replace hooks, once per user) is done here.
+    """
+    graph = node.graph
+    namespace = graph._graph_namespace
+    name = namespace.create_name(candidate, None)
+    hooks = getattr(graph.owning_module, "_replace_hooks", None)
+    if hooks:
+        for user in node.users:
+            for hook in hooks:
+                hook(old=node, new=name, user=user)
+    object.__setattr__(node, "name", name)
+    namespace._rename_object(node, name)
 
 
 def _same_operand(a: Any, b: Any) -> bool:

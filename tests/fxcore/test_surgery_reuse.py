@@ -32,9 +32,11 @@ def test_a_one_call_replacement_turns_the_root_into_that_call(front_end):
     root, users = m.root, list(m.root.users)
     root.meta["stack_trace"] = "File model.py, line 7"
     root.meta["stale"] = "about the mul"
-    spy = _Spy()
+    spy, renames = _Spy(), []
+    gm._register_replace_node_hook(lambda old, new, user: renames.append((old, new, user)))
     done = rewrite_match(gm, m, ("silu", x), rule_id="swish", before_reuse=spy)
     assert done.new_nodes == [root] and done.values == (root,)
+    assert renames == [(root, "silu", u) for u in users]  # FX's replace hooks hear of the rename, once per user
     assert [(n, name) for n, _, name in spy.seen] == [(root, "mul")] and spy.seen[0][1] is not root.target
     assert root.target is torch.nn.functional.silu and root.name == "silu" and list(root.users) == users
     assert root.meta["rewrite_rule"] == "swish" and root.meta["stack_trace"] == "File model.py, line 7"
