@@ -54,6 +54,7 @@ class ApplyError(RuntimeError):
     """A rule failed while being applied; the module was left exactly as it was."""
 
 
+_new_tuple = tuple.__new__
 _RESOLVE = object()  # "the target does not decide: resolve the node to find its rules"
 
 
@@ -174,6 +175,7 @@ class _Driver:
         self._roots_are_names = all(isinstance(op, str) for op in self.by_root)
         # (op kind, id(target)) -> (rules for the target, None or _RESOLVE; the target: keeps the id alive)
         self._rootable: dict[tuple, tuple[Any, Any]] = {}
+        self._rootable_calls: dict[int, tuple[Any, Any]] = {}  # the same for call_function: id(target) -> ...
         self.fired: dict[str, int] = {e.rule.id: 0 for e in plan.entries}
         self.attempts: dict[str, int] = dict.fromkeys(self.fired, 0)
         self.seconds: dict[str, float] = dict.fromkeys(self.fired, 0.0)
@@ -202,6 +204,11 @@ class _Driver:
     def _target_rules(self, node: fx.Node) -> Any:
         """``_by_target(node)``, cached per target (module calls are not: the module object decides)."""
         op = node.op
+        if op == "call_function":  # the commonest: keyed by the target's id alone (no key tuple to build)
+            hit = self._rootable_calls.get(id(node.target))
+            if hit is None:
+                hit = self._rootable_calls[id(node.target)] = (self._by_target(node), node.target)
+            return hit[0]
         if op == "call_module":
             return self._by_target(node)
         key = (op, id(node.target))
@@ -363,7 +370,8 @@ class _Driver:
             ) from exc
         new_value = values[0]  # what the root's users see now
         self.fired[rule.id] += 1
-        self.rewrites.append(Rewrite(rule.id, name, trace, tuple([n.name for n in new_nodes])))
+        # Rewrite(...) without its NamedTuple's Python-level __new__
+        self.rewrites.append(_new_tuple(Rewrite, (rule.id, name, trace, tuple([n.name for n in new_nodes]))))
         self.watch.record(rule.id, node, new_value)
         if new_value is node:  # the root became the new call in place: its users' arguments are the same objects,
             for user in node.users:  # so they are not dormant any more (see _dormant_among)

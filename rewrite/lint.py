@@ -34,10 +34,11 @@ _LEGAL_OPS = ("placeholder", "call_method", "call_module", "call_function", "get
 
 def lint_changed(graph: fx.Graph, nodes: Iterable[fx.Node]) -> None:
     """Raise ``RuntimeError`` / ``ValueError`` (as ``Graph.lint`` would) if a changed node breaks the graph."""
+    owner = graph.owning_module
     for node in nodes:
         if node._erased:
             continue
-        _check_node(graph, node)
+        _check_node(graph, node, owner)
         for arg in node._input_nodes:
             _check_input(graph, arg, node)
         for user in node.users:
@@ -48,14 +49,14 @@ def lint_changed(graph: fx.Graph, nodes: Iterable[fx.Node]) -> None:
                                    f"a rewrite must insert new nodes after their inputs")
 
 
-def _check_node(graph: fx.Graph, node: fx.Node) -> None:
+def _check_node(graph: fx.Graph, node: fx.Node, owning_module) -> None:
     if node.op not in _LEGAL_OPS:
         raise RuntimeError(f"node {node.name!r} has unknown opcode {node.op!r}")
     if node.graph is not graph:
         raise RuntimeError(f"node {node.name!r} does not belong to this graph")
     if node not in graph._find_nodes_lookup_table:
         raise RuntimeError(f"node {node.name!r} is not in the graph's side table")
-    if graph.owning_module is None:
+    if owning_module is None:
         return
     if node.op == "call_function":
         if not callable(node.target):
@@ -65,7 +66,7 @@ def _check_node(graph: fx.Graph, node: fx.Node) -> None:
         raise ValueError(f"node {node.name!r}: target {node.target!r} has type "
                          f"{torch.typename(node.target)} but a str is expected")
     if node.op in ("get_attr", "call_module"):
-        owner = graph.owning_module
+        owner = owning_module
         for atom in node.target.split("."):
             owner = getattr(owner, atom, None)
             if owner is None:
