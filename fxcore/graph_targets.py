@@ -24,7 +24,7 @@ from typing import Any
 
 from torch.fx import Graph, Node
 
-__all__ = ["target_groups", "decided_groups", "nodes_by_possible_op"]
+__all__ = ["target_groups", "target_keys", "decided_groups", "nodes_by_possible_op"]
 
 
 def target_groups(graph: Graph) -> list[tuple[str, Any, list[Node]]]:
@@ -42,6 +42,20 @@ def target_groups(graph: Graph) -> list[tuple[str, Any, list[Node]]]:
         if nodes and type(key) is tuple and len(key) == 2:
             groups.append((key[0], key[1], list(nodes)))
     return groups
+
+
+def target_keys(graph: Graph) -> list[tuple[str, Any]]:
+    """The ``(op, target)`` of every group of `target_groups`, without copying the groups' nodes.
+
+    >>> import torch, torch.fx as fx
+    >>> gm = fx.symbolic_trace(lambda x: torch.neg(x) + torch.neg(x))
+    >>> target_keys(gm.graph) == [(op, t) for op, t, _ in target_groups(gm.graph)]
+    True
+    """
+    table = getattr(getattr(graph, "_find_nodes_lookup_table", None), "table", None)
+    if not isinstance(table, dict):
+        return [(op, target) for op, target, _ in _groups_by_scan(graph)]
+    return [key for key, nodes in list(table.items()) if nodes and type(key) is tuple and len(key) == 2]
 
 
 def decided_groups(graph: Graph, decide) -> list[tuple[Any, list[Node]]]:

@@ -32,7 +32,7 @@ from typing import Any
 import torch
 from torch.fx import Graph
 
-from fxcore.graph_targets import target_groups
+from fxcore.graph_targets import target_keys
 from fxcore.ops_emit import EmitChoice, EmitSpec, default_emits
 from fxcore.ops_model import OpSchemaError, parse_params
 
@@ -55,7 +55,7 @@ def is_aten_graph(graph: Graph) -> bool:
     (True, False)
     """
     seen_aten = False
-    for op, target, _ in target_groups(graph):
+    for op, target in target_keys(graph):
         if op != "call_function":
             continue
         if isinstance(target, _ATEN_KINDS):

@@ -5,7 +5,7 @@ import torch
 import torch.fx as fx
 from hypothesis import given, strategies as st
 
-from fxcore.graph_targets import _groups_by_scan, target_groups
+from fxcore.graph_targets import _groups_by_scan, target_groups, target_keys
 from rewrite import zoo
 from tests.graphs import random_graph_strategy
 
@@ -45,6 +45,7 @@ def test_groups_match_a_scan_after_random_edits(gm, data):
     assert _as_sets(target_groups(graph)) == _as_sets(_groups_by_scan(graph))
     found = [n for _, _, nodes in target_groups(graph) for n in nodes]
     assert sorted(found) == list(graph.nodes)  # every node once; Node sorts by graph position
+    assert target_keys(graph) == [(op, target) for op, target, _ in target_groups(graph)]  # erased groups too
 
 
 def test_fallback_scan_when_the_side_table_is_missing():
@@ -52,6 +53,7 @@ def test_fallback_scan_when_the_side_table_is_missing():
     del gm.graph._find_nodes_lookup_table
     try:
         groups = target_groups(gm.graph)
+        assert target_keys(gm.graph) == [(op, target) for op, target, _ in groups]
     finally:
         gm.graph._find_nodes_lookup_table = fx.graph._FindNodesLookupTable()
         for n in gm.graph.nodes:
