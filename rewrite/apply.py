@@ -318,11 +318,11 @@ class _Driver:
     def _enqueue(self, worklist: deque, queued: set, touched: list[fx.Node]) -> None:
         """Queue the touched nodes and their users up to the plan's depth: every node that can root a match
         with a touched node inside it (a touched node is level 0, a rule roots at most ``depth`` levels up)."""
-        frontier, may_root, top = touched, self.may_root, self.plan.depth
+        frontier, target_rules, top = touched, self._target_rules, self.plan.depth
         for level in range(top + 1):
             above = []
             for node in frontier:
-                if node not in queued and not node._erased and may_root(node):
+                if node not in queued and not node._erased and target_rules(node) is not None:  # may_root(node)
                     worklist.append(node)
                     queued.add(node)
                 if level < top:
