@@ -365,12 +365,9 @@ def _computed_by_match(term: Any, match: Match, bindings: dict, view, table) -> 
     if view is None:
         view = CanonicalView(table)
     head, root = term[0], match.root
-    for node in match.nodes:  # a cached resolution when the view is the one that matched
-        if node is not root and view.resolve(node)[0] == head:
-            break
-    else:
-        return None  # no inner node is that op
-    if not _flat(term):
+    # inner nodes of the term's op (a cached resolution when the view is the one that matched)
+    same_op = [node for node in match.nodes if node is not root and view.resolve(node)[0] == head]
+    if not same_op or not _flat(term):
         return None
     operands = []
     for t in term[1:]:
@@ -383,11 +380,9 @@ def _computed_by_match(term: Any, match: Match, bindings: dict, view, table) -> 
         else:
             value = t
         operands.append(value)
-    for node in match.nodes:
-        if node is match.root:
-            continue
-        op, computed = view.resolve(node)
-        if op == term[0] and len(computed) == len(operands) and all(map(_same_operand, computed, operands)):
+    for node in same_op:
+        computed = view.resolve(node)[1]
+        if len(computed) == len(operands) and all(map(_same_operand, computed, operands)):
             return node
     return None
 

@@ -197,10 +197,6 @@ class _Driver:
         found = self._target_rules(node)
         return self.by_root.get(self.view.key(node)) if found is _RESOLVE else found
 
-    def may_root(self, node: fx.Node) -> bool:
-        """False when no rule can root at ``node``, read from its target alone."""
-        return self._target_rules(node) is not None
-
     def _target_rules(self, node: fx.Node) -> Any:
         """``_by_target(node)``, cached per target (module calls are not: the module object decides)."""
         op = node.op
@@ -322,7 +318,7 @@ class _Driver:
         for level in range(top + 1):
             above = []
             for node in frontier:
-                if node not in queued and not node._erased and target_rules(node) is not None:  # may_root(node)
+                if node not in queued and not node._erased and target_rules(node) is not None:  # some rule may root
                     worklist.append(node)
                     queued.add(node)
                 if level < top:
