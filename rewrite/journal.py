@@ -102,7 +102,7 @@ class GraphJournal:
         self.events.append((_CREATED, node))
         self.created.add(node)
 
-    def _on_replace(self, old: fx.Node, new: Any, user: fx.Node) -> None:
+    def _on_replace(self, old: fx.Node, new: str, user: fx.Node) -> None:
         if self._replaying:
             return
         # Restoring the user's arguments re-registers it with every input (``old`` is one of them).

@@ -11,8 +11,9 @@ named in the :class:`~rewrite.errors.NonTerminationError`.
 A value is fingerprinted only when it is rewritten (the driver asks for a new
 root's fingerprint while its arguments are intact, just before the surgery), and
 an original root (a leaf) only when its site is rewritten again, so a site
-rewritten once, the common case, costs no fingerprint at all. The price: a cycle is reported when its repeated value is
-about to be rewritten again, one rewrite after the value came back. A value that
+rewritten once, the common case, costs no fingerprint at all. The price: a cycle
+is reported when its repeated value is about to be rewritten again, one rewrite
+after the value came back. A value that
 came back but is never rewritten again does not loop, and is not reported.
 
 >>> class N:
