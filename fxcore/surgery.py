@@ -28,6 +28,7 @@ from . import ops as _ops
 from .bindings import Bindings
 from .canonical_view import CanonicalView, literal_equal
 from .match import Match, dead_getitem
+from .node_edits import erase, rename, retarget
 from .ops_emit import EmitChoice
 from .ops_model import Attr
 from .pattern import is_op_term
@@ -409,34 +410,15 @@ def _reuse_root(root: Node, term: Any, bindings: dict, gm, table, view, rule_id:
     target, args, kwargs, name = _emitted(term[0], tuple(operands), table)
     fake_mode = fake_mode_of((root,))
     before_reuse(root)
-    root.target = target  # through Node.__setattr__: FX moves the node in its per-target table
+    retarget(root, target)  # FX's per-target side table follows
     root._update_args_kwargs(args, kwargs)
     meta = root.meta  # the same dict (set through Node.__setattr__, a new one would move the node in FX's table)
     kept = inherited_meta(meta, rule_id)
     meta.clear()
     meta.update(kept)
-    _rename(root, name if name is not None else root.graph._target_to_str(target))
+    rename(root, name if name is not None else root.graph._target_to_str(target))
     propagate_val(root, gm, fake_mode)
     return True
-
-
-def _rename(node: Node, candidate: str) -> None:
-    """``node._rename(candidate)``: the same fresh name, hooks and namespace, without FX's per-target table churn.
-
-    ``Node.__setattr__`` takes a node out of that table and puts it back on any attribute set, though
-    the table is keyed by op and target, not name; the rest of what it does for a name (tell the
-    module's replace hooks, once per user) is done here.
-    """
-    graph = node.graph
-    namespace = graph._graph_namespace
-    name = namespace.create_name(candidate, None)
-    hooks = getattr(graph.owning_module, "_replace_hooks", None)
-    if hooks:
-        for user in node.users:
-            for hook in hooks:
-                hook(old=node, new=name, user=user)
-    object.__setattr__(node, "name", name)
-    namespace._rename_object(node, name)
 
 
 def _same_operand(a: Any, b: Any) -> bool:
@@ -534,11 +516,11 @@ def _erase_dead(match: Match, bound: list[Node], graph: Graph, table, view=None)
             if not all(map(dead_getitem, n.users)) or impure(n):
                 continue
             for user in list(n.users):
-                graph.erase_node(user)
+                erase(graph, user)
         elif impure(n):
             continue
         live = [i for i in n._input_nodes if not i._erased]  # (FX's all_input_nodes, without the copy)
-        graph.erase_node(n)
+        erase(graph, n)
         if len(live) > 1:
             live.sort()
         stack.extend(live)
