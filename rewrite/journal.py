@@ -122,12 +122,16 @@ class GraphJournal:
         self.events.append((_REUSED, node, node.target, node._args, node._kwargs, node.name, dict(node.meta)))
 
     def _remember_users(self, nodes) -> None:
-        # A node that loses a user gets it back at the end of its users dict on
-        # rollback; remember the original order the first time it is touched.
+        # A node that loses a user gets it back at the end of its users dict on rollback; remember the
+        # original order the first time it is touched. A node with one user or none has no order to keep
+        # (rollback gives it back its original users, so at most one) and is not remembered: every loss of
+        # an original user is journaled, so a node with several is seen with all of them the first time.
         before = self._users_before
         for node in nodes:
             if node not in before:
-                before[node] = tuple(node.users)
+                users = node.users
+                if len(users) > 1:
+                    before[node] = tuple(users)
 
     def add_attr(self, name: str, value: Any) -> str:
         """Add a new attribute to the module, journaled: a submodule, parameter, buffer (plain tensor) or value."""
