@@ -24,6 +24,7 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from functools import lru_cache
+from heapq import heappop, heappush
 from typing import Any
 
 import torch.fx as fx
@@ -187,6 +188,10 @@ class _Driver:
         self.watch = TerminationWatch(budget, self.view.resolve, created.__contains__)
         # candidates no rule may match as the graph is at the start, with the (args, kwargs) that show it
         self._dormant: dict[fx.Node, tuple] = {}
+        self._woken: list[fx.Node] = []  # a heap (graph order) of dormant candidates a rewrite reached
+        self._cursor: fx.Node | None = None  # the sweep's last node (None: it is over)
+        self._queued: set[fx.Node] = set()  # nodes waiting in the sweep, _woken or _later
+        self._later: deque = deque()  # nodes rewrites queued, visited after the sweep
 
     def entries_for(self, node: fx.Node) -> tuple[_Entry, ...] | None:
         """The rules that may root at ``node`` (None if none can), from its target when that decides.
@@ -244,34 +249,70 @@ class _Driver:
         return node.op == "call_module" or node.target in self.by_root
 
     def run(self) -> None:
+        """The sweep over the candidates in graph order, then the nodes rewrites queued, oldest first.
+
+        Dormant candidates (`_dormant_among`) are not in the sweep: one a rewrite reaches before the
+        sweep does is woken into ``_woken`` and visited at its place (`_reach`).
+        """
         entries_for, try_rules, enqueue, once = self.entries_for, self._try_rules, self._enqueue, self.once
-        worklist = deque(self._candidates())
-        queued = set(worklist)
-        dormant = self._dormant
-        while worklist:
-            node = worklist.popleft()
+        sweep = self._candidates()
+        queued = self._queued = set(sweep)
+        later, woken, dormant = self._later, self._woken, self._dormant
+        i, end = 0, len(sweep)
+        while True:
+            if woken and (i == end or woken[0] < sweep[i]):
+                node = self._cursor = heappop(woken)
+                args = dormant.pop(node, None)  # still no rule may match if its args are the same objects
+                if args is not None and args[0] is node._args and args[1] is node._kwargs:
+                    queued.discard(node)
+                    continue
+            elif i < end:
+                node = self._cursor = sweep[i]
+                i += 1
+            elif later:
+                node = later.popleft()
+                self._cursor = None  # the sweep is over: every candidate is behind it
+            else:
+                break
             queued.discard(node)
             if node._erased or (not node.users and node.op != "output"):
                 continue
-            if dormant:
-                args = dormant.pop(node, None)  # its first visit: still no rule may match if its args are
-                if args is not None and args[0] is node._args and args[1] is node._kwargs:
-                    continue
             entries = entries_for(node)
             if entries:
                 touched = try_rules(node, entries)
-                if touched and not once:
-                    enqueue(worklist, queued, touched)
+                if touched:
+                    if not once:
+                        enqueue(touched)
+                    elif dormant:  # one sweep: a dormant user whose arguments changed is tried at its place
+                        for n in touched:
+                            for user in n.users:
+                                if user in dormant:
+                                    self._reach(user, wake=False)
+
+    def _reach(self, node: fx.Node, wake: bool) -> None:
+        """A rewrite reached the dormant candidate ``node``: ahead of the sweep, it is woken to be visited at its
+        place, where it is skipped if its arguments are still the same objects (unless ``wake``: an input
+        became another call in place, see `_try`); behind it, it is an ordinary node from now on."""
+        cursor = self._cursor
+        if cursor is not None and cursor < node:
+            if node not in self._queued:
+                heappush(self._woken, node)
+                self._queued.add(node)
+            if wake:
+                del self._dormant[node]
+        else:
+            del self._dormant[node]
 
     def _candidates(self) -> list[fx.Node]:
-        """The nodes some rule may root at, in graph order: one decision per call_function target.
-
-        Also notes the `_dormant` ones (see there).
-        """
+        """The nodes some rule may root at, but dormant ones (noted in `_dormant`), in graph order: one
+        decision per call_function target."""
         groups = decided_groups(self.gm.graph, self._target_rules)
-        found = [n for rules, nodes in groups if rules is not None for n in nodes]
+        self._dormant = dormant = self._dormant_among(groups)
+        if dormant:
+            found = [n for rules, nodes in groups if rules is not None for n in nodes if n not in dormant]
+        else:
+            found = [n for rules, nodes in groups if rules is not None for n in nodes]
         found.sort()  # graph order (Node compares by position)
-        self._dormant = self._dormant_among(groups)
         return found
 
     def _dormant_among(self, groups: list) -> dict[fx.Node, tuple]:
@@ -311,16 +352,20 @@ class _Driver:
                         dormant[n] = (n._args, n._kwargs)
         return dormant
 
-    def _enqueue(self, worklist: deque, queued: set, touched: list[fx.Node]) -> None:
+    def _enqueue(self, touched: list[fx.Node]) -> None:
         """Queue the touched nodes and their users up to the plan's depth: every node that can root a match
         with a touched node inside it (a touched node is level 0, a rule roots at most ``depth`` levels up)."""
         frontier, target_rules, top = touched, self._target_rules, self.plan.depth
+        queued, later, dormant = self._queued, self._later, self._dormant
         for level in range(top + 1):
             above = []
             for node in frontier:
                 if node not in queued and not node._erased and target_rules(node) is not None:  # some rule may root
-                    worklist.append(node)
-                    queued.add(node)
+                    if dormant and node in dormant:
+                        self._reach(node, wake=False)
+                    if node not in queued:
+                        later.append(node)
+                        queued.add(node)
                 if level < top:
                     above.extend(node.users)
             frontier = above
@@ -369,9 +414,10 @@ class _Driver:
         # Rewrite(...) without its NamedTuple's Python-level __new__
         self.rewrites.append(_new_tuple(Rewrite, (rule.id, name, trace, tuple([n.name for n in new_nodes]))))
         self.watch.record(rule.id, node, new_value)
-        if new_value is node:  # the root became the new call in place: its users' arguments are the same objects,
-            for user in node.users:  # so they are not dormant any more (see _dormant_among)
-                self._dormant.pop(user, None)
+        if new_value is node and self._dormant:  # the root became the new call in place: its users' arguments
+            for user in node.users:  # are the same objects, but they are not dormant any more (_dormant_among)
+                if user in self._dormant:
+                    self._reach(user, wake=True)
         if isinstance(new_value, fx.Node) and new_value not in new_nodes:
             return [*new_nodes, new_value]  # a redirect: revisit the users it gained
         return new_nodes
