@@ -31,7 +31,7 @@ from typing import Any
 from torch._C import _fx_map_arg  # what torch.fx.node.map_arg calls, after checking that its fn is callable
 from torch.fx import Graph, Node
 
-__all__ = ["erase", "rename", "retarget"]
+__all__ = ["erase", "rename", "retarget", "deaf_to_renames"]
 
 _FX_ERASE = Graph.erase_node
 _set = object.__setattr__
@@ -67,20 +67,35 @@ def erase(graph: Graph, node: Node) -> None:
     node._update_args_kwargs(_fx_map_arg(node._args, _to_none), _fx_map_arg(node._kwargs, _to_none))
 
 
+def deaf_to_renames(hook):
+    """Mark a replace hook that needs no word of a rename (`rename` does not call it; FX's own renames still do).
+
+    FX calls a module's replace hooks both when a user's argument is about to be replaced and when a
+    node it reads is renamed; a hook that only cares about the first (the undo journal, which keeps
+    names itself) is spared the second.
+
+    >>> deaf_to_renames(lambda old, new, user: None)._deaf_to_renames
+    True
+    """
+    hook._deaf_to_renames = True
+    return hook
+
+
 def rename(node: Node, candidate: str) -> None:
     """``node._rename(candidate)`` as ``Node.__setattr__`` does it (a fresh name from the graph's namespace, the
     module's replace hooks told once per user, the namespace updated), without the side-table churn.
 
     Unlike ``Node._rename``, a candidate equal to the current name still gets a fresh one (the caller
-    asks for the name a new node would get).
+    asks for the name a new node would get). Hooks marked `deaf_to_renames` are not called.
     """
     graph = node.graph
     namespace = graph._graph_namespace
     name = namespace.create_name(candidate, None)
     hooks = getattr(graph.owning_module, "_replace_hooks", None)
-    if hooks:
-        for user in node.users:
-            for hook in hooks:
+    if hooks and node.users:
+        hearing = [hook for hook in hooks if not getattr(hook, "_deaf_to_renames", False)]
+        for user in node.users if hearing else ():
+            for hook in hearing:
                 hook(old=node, new=name, user=user)
     _set(node, "name", name)
     namespace._rename_object(node, name)

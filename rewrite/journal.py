@@ -31,6 +31,7 @@ from typing import Any
 import torch
 import torch.fx as fx
 
+from fxcore.node_edits import deaf_to_renames
 from fxcore.surgery import reads_no_node_args
 
 __all__ = ["GraphJournal", "JournalError"]
@@ -102,6 +103,7 @@ class GraphJournal:
         self.events.append((_CREATED, node))
         self.created.add(node)
 
+    @deaf_to_renames  # a reused root's rename is journaled by before_reuse; a rename changes no arguments
     def _on_replace(self, old: fx.Node, new: str, user: fx.Node) -> None:
         if self._replaying:
             return

@@ -8,7 +8,7 @@ import torch
 import torch.fx as fx
 from hypothesis import given, strategies as st
 
-from fxcore.node_edits import erase, rename, retarget
+from fxcore.node_edits import deaf_to_renames, erase, rename, retarget
 from tests.graphs import random_graph_strategy
 
 
@@ -130,3 +130,15 @@ def test_retarget_moves_the_node_in_fxs_side_table():
     gm.graph.lint()
     gm.recompile()
     torch.testing.assert_close(gm(torch.ones(2)), torch.tanh(torch.ones(2)).relu())
+
+
+def test_rename_spares_hooks_deaf_to_renames_and_tells_the_others():
+    gm = fx.symbolic_trace(lambda x: torch.neg(x).relu() + torch.neg(x).sin())
+    neg = next(n for n in gm.graph.nodes if n.name == "neg")
+    heard, spared = [], []
+    gm._register_replace_node_hook(lambda old, new, user: heard.append((old.name, new, user.name)))
+    gm._register_replace_node_hook(deaf_to_renames(lambda old, new, user: spared.append(user)))
+    rename(neg, "negated")
+    assert heard == [("neg", "negated", "relu")] and spared == []
+    neg.name = "by_fx"  # FX's own rename still calls every hook
+    assert len(spared) == 1
