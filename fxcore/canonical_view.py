@@ -72,6 +72,7 @@ class CanonicalView:
         self._memo = ResolutionMemo()
         self._impure_by_name: dict[str, bool | None] = {}  # None: depends on the operands
         self._possible: dict[tuple, tuple] = {}  # (op kind, id(target)) -> (ops or None, target)
+        self._possible_calls: dict[int, tuple] = {}  # the same for call_function: id(target) -> ...
 
     def resolve(self, node: Node) -> tuple[Any, tuple]:
         """``(canonical op, operands)`` of ``node``, computed once (again if its args were reassigned)."""
@@ -97,6 +98,11 @@ class CanonicalView:
         the module object, which a view shared between graphs could confuse).
         """
         op = node.op
+        if op == "call_function":  # the commonest: keyed by the target's id alone (no key tuple to build)
+            found = self._possible_calls.get(id(node.target))
+            if found is None:
+                found = self._possible_calls[id(node.target)] = (self.table.possible_ops(node), node.target)
+            return found[0]
         if op == "call_module":
             return self.table.possible_ops(node)
         key = (op, id(node.target))

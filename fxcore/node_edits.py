@@ -28,13 +28,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from torch._C import _fx_map_arg  # what torch.fx.node.map_arg calls, after checking that its fn is callable
+from torch._C import _NodeBase, _fx_map_arg  # _fx_map_arg: what torch.fx.node.map_arg calls, after checking its fn
 from torch.fx import Graph, Node
 
 __all__ = ["erase", "rename", "retarget", "deaf_to_renames"]
 
 _FX_ERASE = Graph.erase_node
 _set = object.__setattr__
+_set_erased = _NodeBase._erased.__set__  # the C slot's own setter
 
 
 def _to_none(_node: Node) -> None:
@@ -62,9 +63,10 @@ def erase(graph: Graph, node: Node) -> None:
     op = node.op
     graph._find_nodes_lookup_table.table[(op, node.target if op == "call_function" else None)].pop(node)
     node._remove_from_list()
-    _set(node, "_erased", True)  # iterators may retain handles to erased nodes
+    _set_erased(node, True)  # iterators may retain handles to erased nodes
     graph._len -= 1
-    node._update_args_kwargs(_fx_map_arg(node._args, _to_none), _fx_map_arg(node._kwargs, _to_none))
+    kwargs = node._kwargs  # (an empty one maps to an equal empty one)
+    node._update_args_kwargs(_fx_map_arg(node._args, _to_none), _fx_map_arg(kwargs, _to_none) if kwargs else kwargs)
 
 
 def deaf_to_renames(hook):

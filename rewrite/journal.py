@@ -114,7 +114,10 @@ class GraphJournal:
     def _on_erase(self, node: fx.Node) -> None:
         if self._replaying:
             return
-        self._remember_users(node._input_nodes)
+        before = self._users_before  # _remember_users, inlined: the commonest event
+        for i in node._input_nodes:
+            if i not in before and len(i.users) > 1:
+                before[i] = tuple(i.users)
         self.events.append((_ERASED, node, node._next, node._args, node._kwargs))
 
     def before_reuse(self, node: fx.Node) -> None:

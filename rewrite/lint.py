@@ -35,12 +35,14 @@ _LEGAL_OPS = ("placeholder", "call_method", "call_module", "call_function", "get
 def lint_changed(graph: fx.Graph, nodes: Iterable[fx.Node]) -> None:
     """Raise ``RuntimeError`` / ``ValueError`` (as ``Graph.lint`` would) if a changed node breaks the graph."""
     owner = graph.owning_module
+    table = getattr(graph._find_nodes_lookup_table, "table", None)
     for node in nodes:
         if node._erased:
             continue
-        _check_node(graph, node, owner)
+        _check_node(graph, node, owner, table)
         for arg in node._input_nodes:
-            _check_input(graph, arg, node)
+            if arg.graph is not graph or arg._erased or not arg < node:
+                _check_input(graph, arg, node)
         for user in node.users:
             if user._erased or user.graph is not graph:
                 raise RuntimeError(f"node {node.name!r} is used by {user.name!r}, which is not in this graph")
@@ -49,12 +51,15 @@ def lint_changed(graph: fx.Graph, nodes: Iterable[fx.Node]) -> None:
                                    f"a rewrite must insert new nodes after their inputs")
 
 
-def _check_node(graph: fx.Graph, node: fx.Node, owning_module) -> None:
-    if node.op not in _LEGAL_OPS:
+def _check_node(graph: fx.Graph, node: fx.Node, owning_module, table) -> None:
+    op = node.op
+    if op not in _LEGAL_OPS:
         raise RuntimeError(f"node {node.name!r} has unknown opcode {node.op!r}")
     if node.graph is not graph:
         raise RuntimeError(f"node {node.name!r} does not belong to this graph")
-    if node not in graph._find_nodes_lookup_table:
+    # FX's side table: ``node in graph._find_nodes_lookup_table``, read without adding an empty group
+    group = table.get((op, node.target if op == "call_function" else None)) if table is not None else None
+    if (node not in group) if group is not None else (node not in graph._find_nodes_lookup_table):
         raise RuntimeError(f"node {node.name!r} is not in the graph's side table")
     if owning_module is None:
         return
@@ -76,6 +81,7 @@ def _check_node(graph: fx.Graph, node: fx.Node, owning_module) -> None:
 
 
 def _check_input(graph: fx.Graph, arg: fx.Node, node: fx.Node) -> None:
+    """Raise for an argument that is not in the graph or comes after ``node``."""
     if arg.graph is not graph or arg._erased:
         raise RuntimeError(f"argument {arg.name!r} of node {node.name!r} is not in this graph")
     if not arg < node:
