@@ -62,6 +62,7 @@ class TerminationWatch:
         self._created = is_new
         self._renewed: set = set()  # original nodes a rewrite turned into another call (rewrite_match's reuse)
         self._interned: dict[tuple, int] = {}
+        self._leaves = 0  # the last leaf print handed out (see _leaf)
         self._fingerprint: dict[Any, int] = {}
         self._site: dict[Any, int] = {}
         # per site, its values: (fingerprint, or the original root whose fingerprint is taken when needed,
@@ -91,7 +92,12 @@ class TerminationWatch:
         reused = new_value is old_root  # the root itself became the new value: its old print is due now
         if site is None:  # a first rewrite (the common case): no fingerprint needed yet
             site = len(self._history)
-            self._history.append([(self.fingerprint(old_root) if reused else old_root, ""), (None, rule_id)])
+            first = old_root
+            if reused:  # its print before the surgery: taken by before_rewrite, or an original node's leaf
+                first = self._fingerprint.get(old_root)
+                if first is None:
+                    first = self.fingerprint(old_root) if self._is_new(old_root) else self._leaf()
+            self._history.append([(first, ""), (None, rule_id)])
         else:  # old_root is the site's pending value: its fingerprint is due now
             history = self._history[site]
             old_print = self.fingerprint(old_root)
@@ -105,7 +111,7 @@ class TerminationWatch:
                     self._raise_cycle([rule for _, rule in history[index + 1:]], old_root)
             history.append((None, rule_id))  # new_value: fingerprinted if rewritten in turn
         if reused:  # a new value from now on, whose fingerprint reads its (new) arguments
-            del self._fingerprint[old_root]
+            self._fingerprint.pop(old_root, None)
             self._renewed.add(old_root)
         self._site[new_value] = site
         if len(self._fired) > self.budget:
@@ -123,7 +129,7 @@ class TerminationWatch:
                 stack.pop()
                 continue
             if not self._is_new(item):
-                self._fingerprint[item] = self._intern(("leaf", len(self._fingerprint)))
+                self._fingerprint[item] = self._leaf()
                 stack.pop()
                 continue
             op, operands = self._describe(item)
@@ -146,6 +152,12 @@ class TerminationWatch:
 
     def _intern(self, key: tuple) -> int:
         return self._interned.setdefault(key, len(self._interned))
+
+    def _leaf(self) -> int:
+        """A print equal to no other: a node that existed before the apply is itself, whatever it computes
+        (negative, apart from the interned ones; a count of its own, as reused roots' prints are dropped)."""
+        self._leaves -= 1
+        return self._leaves
 
     def _raise_cycle(self, cycle: list[str], where: Any) -> None:
         rules = list(dict.fromkeys(cycle))

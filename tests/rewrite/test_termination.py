@@ -70,3 +70,19 @@ def test_a_site_back_at_its_original_root_is_a_cycle_with_the_leaf_fingerprint_t
     watch.before_rewrite(original)
     with pytest.raises(NonTerminationError, match=r"\['out', 'back'\]"):
         watch.record("out", original, N("neg", original))
+
+
+def test_leaf_fingerprints_stay_distinct_after_a_reused_roots_print_is_dropped():
+    """A reused root's original (leaf) print goes in its site's history and out of the fingerprint table;
+    a leaf taken later, of another node, must not get the same print (that was a false cycle)."""
+    x = N("input")
+    root = N("mul", x, N("sigmoid", x))  # existed before the apply
+    created = set()
+    watch = TerminationWatch(1000, describe=lambda n: (n.op, n.args), is_new=created.__contains__)
+    watch.before_rewrite(root)
+    root.op, root.args = "silu", (x,)  # reused in place: mul(x, sigmoid(x)) -> silu(x)
+    watch.record("silu", root, root)
+    watch.before_rewrite(root)  # a new value now: its print reads x, a leaf
+    watch.record("drop", root, x)  # silu(x) -> x: the site's value is x
+    watch.before_rewrite(x)
+    watch.record("x-rule", x, N("neg", x))  # x was never a value of this site before: no cycle
