@@ -172,18 +172,19 @@ class ResolutionMemo:
                 return found
         nodes: dict = {}
         try:
-            kwargs = node.kwargs
-            key = (node.op, node.target, _shape_of(node.args, nodes),
+            kwargs = node._kwargs
+            # the target by id (aten overloads hash in Python); the entry keeps it alive
+            key = (op, id(node.target), _shape_of(args, nodes),
                    (tuple(kwargs), _shape_of(kwargs.values(), nodes)) if kwargs else ())
             entry = self._templates.get(key)
         except TypeError:  # an unhashable literal: no memo for this shape
             return compute(node)
         if entry is not None:
-            name, template = entry
+            name, template, _target = entry
             return name, _fill(template, list(nodes))
         found = compute(node)
         name, operands = found
         template = _template(operands, nodes)
         if not _has_stray_node(template):
-            self._templates[key] = (name, template)
+            self._templates[key] = (name, template, node.target)
         return found

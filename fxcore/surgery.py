@@ -501,7 +501,8 @@ def _erase_dead(match: Match, bound: list[Node], graph: Graph, table, view=None)
     Latest first: a stack in graph order, and each erased node's live inputs pushed in graph order.
     """
     impure = view.impure if view is not None else (lambda n: _ops.is_impure(n, table))
-    stack = list(match.nodes)  # in graph order (a Match's nodes are)
+    matched, roots = match.nodes, match.roots or (match.root,)
+    stack = list(matched)  # in graph order (a Match's nodes are)
     # a bound node is an input of a matched node, so it is reached from there; one that already has no
     # users (a callable replacement rewired its users) is not, and starts on the stack too
     for n in bound:
@@ -517,7 +518,7 @@ def _erase_dead(match: Match, bound: list[Node], graph: Graph, table, view=None)
                 continue
             for user in list(n.users):
                 erase(graph, user)
-        elif impure(n):
+        elif (n in roots or n not in matched) and impure(n):  # the matcher found its inner nodes pure
             continue
         live = [i for i in n._input_nodes if not i._erased]  # (FX's all_input_nodes, without the copy)
         erase(graph, n)
