@@ -26,14 +26,17 @@ fxcore.surgery : the rewrites that use them.
 """
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from torch._C import _NodeBase, _fx_map_arg  # _fx_map_arg: what torch.fx.node.map_arg calls, after checking its fn
 from torch.fx import Graph, Node
+from torch.fx import graph as _fx_graph
 
-__all__ = ["erase", "rename", "retarget", "deaf_to_renames"]
+__all__ = ["erase", "rename", "retarget", "deaf_to_renames", "fresh_name"]
 
 _FX_ERASE = Graph.erase_node
+_FX_CREATE_NAME = _fx_graph._Namespace.create_name
 _set = object.__setattr__
 _set_erased = _NodeBase._erased.__set__  # the C slot's own setter
 
@@ -92,7 +95,7 @@ def rename(node: Node, candidate: str) -> None:
     """
     graph = node.graph
     namespace = graph._graph_namespace
-    name = namespace.create_name(candidate, None)
+    name = fresh_name(namespace, candidate)
     hooks = getattr(graph.owning_module, "_replace_hooks", None)
     if hooks and node.users:
         hearing = [hook for hook in hooks if not getattr(hook, "_deaf_to_renames", False)]
@@ -101,6 +104,53 @@ def rename(node: Node, candidate: str) -> None:
                 hook(old=node, new=name, user=user)
     _set(node, "name", name)
     namespace._rename_object(node, name)
+
+
+@functools.lru_cache(maxsize=512)
+def _split_name(candidate: str) -> tuple | None:
+    """FX's cleaning of a name candidate and its split into a base and a numeric suffix (``_Namespace``'s
+    regular expressions, run once per candidate); None where FX would raise."""
+    match = _fx_graph._name_regex.match(candidate)
+    if match is None:
+        candidate = _fx_graph._illegal_char_regex.sub("_", candidate)
+        if not candidate:
+            candidate = "_unnamed"
+        if candidate[0].isdigit():
+            candidate = f"_{candidate}"
+        match = _fx_graph._name_regex.match(candidate)
+        if match is None:
+            return None
+    base, num = match.group(1, 2)
+    return candidate, base, num
+
+
+def fresh_name(namespace, candidate: str) -> str:
+    """``namespace.create_name(candidate, None)`` (a graph's ``_graph_namespace``): the same name and bookkeeping,
+    with the candidate's cleaning and split remembered (``rename`` asks for the same few candidates).
+
+    >>> import torch.fx as fx
+    >>> ns = fx.Graph()._graph_namespace
+    >>> fresh_name(ns, 'silu'), fresh_name(ns, 'silu'), fresh_name(ns, 'add.Tensor'), fresh_name(ns, 'list')
+    ('silu', 'silu_1', 'add_Tensor', 'list_1')
+    """
+    split = _split_name(candidate)
+    if split is None or type(namespace).create_name is not _FX_CREATE_NAME:
+        return namespace.create_name(candidate, None)
+    candidate, base, num = split
+    used = namespace._used_names
+    if num is None or candidate in used:
+        num = namespace._base_count.get(base, 0)
+        if _fx_graph._illegal_names.get(candidate) is not None:  # a keyword or builtin: never shadowed
+            num += 1
+            candidate = f"{base}_{num}"
+    else:
+        num = int(num)
+    while candidate in used:
+        num += 1
+        candidate = f"{base}_{num}"
+    used.add(candidate)
+    namespace._base_count[base] = num
+    return candidate
 
 
 def retarget(node: Node, target: Any) -> None:

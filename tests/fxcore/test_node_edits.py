@@ -8,7 +8,7 @@ import torch
 import torch.fx as fx
 from hypothesis import given, strategies as st
 
-from fxcore.node_edits import deaf_to_renames, erase, rename, retarget
+from fxcore.node_edits import deaf_to_renames, erase, fresh_name, rename, retarget
 from tests.graphs import random_graph_strategy
 
 
@@ -142,3 +142,16 @@ def test_rename_spares_hooks_deaf_to_renames_and_tells_the_others():
     assert heard == [("neg", "negated", "relu")] and spared == []
     neg.name = "by_fx"  # FX's own rename still calls every hook
     assert len(spared) == 1
+
+
+_CANDIDATES = st.one_of(
+    st.sampled_from(["silu", "silu_1", "silu_01", "add.Tensor", "if", "list", "None", "", "9x", "_", "a__3", "x_0"]),
+    st.text(alphabet="ab_19.-", max_size=6))
+
+
+@given(st.lists(_CANDIDATES, max_size=12))
+def test_fresh_name_is_create_names_name(candidates):
+    ours, fxs = fx.Graph()._graph_namespace, fx.Graph()._graph_namespace
+    for candidate in candidates:
+        assert fresh_name(ours, candidate) == fxs.create_name(candidate, None)
+        assert ours._used_names == fxs._used_names and ours._base_count == fxs._base_count
