@@ -77,11 +77,12 @@ def decided_groups(graph: Graph, decide) -> list[tuple[Any, list[Node]]]:
     return out
 
 
-def nodes_by_possible_op(graph: Graph, possible_ops) -> tuple[dict[Any, list[Node]], list[Node]]:
+def nodes_by_possible_op(graph: Graph, possible_ops, wanted=None) -> tuple[dict[Any, list[Node]], list[Node]]:
     """``(by_op, unsure)``: the nodes that may be each op, by ``possible_ops(node)`` (a tuple of ops, or
     None when only resolving the node can tell: those are ``unsure``). Asked as in `decided_groups`.
 
-    A node is listed under each of its possible ops; lists are in no particular order.
+    A node is listed under each of its possible ops; lists are in no particular order. With ``wanted``
+    (a collection of ops), only those ops are listed.
 
     >>> import torch, torch.fx as fx
     >>> from fxcore.ops import default_table
@@ -97,6 +98,8 @@ def nodes_by_possible_op(graph: Graph, possible_ops) -> tuple[dict[Any, list[Nod
             unsure.extend(members)
             continue
         for op in ops:
+            if wanted is not None and op not in wanted:
+                continue
             found = by_op.get(op)
             if found is None:
                 by_op[op] = list(members)

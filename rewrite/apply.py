@@ -79,6 +79,9 @@ class RulePlan:
     entries: tuple[_Entry, ...]
     by_root: tuple[tuple[Any, tuple[_Entry, ...]], ...]
     depth: int
+    # a memo of the applies' decisions per call_function target: id(target) -> (rules, None or _RESOLVE;
+    # the target, keeping the id alive). Such a decision reads the target, the plan and the table only.
+    call_rules: dict = field(default_factory=dict, compare=False, repr=False)
 
     @staticmethod
     @lru_cache(maxsize=64)
@@ -176,7 +179,7 @@ class _Driver:
         self._roots_are_names = all(isinstance(op, str) for op in self.by_root)
         # (op kind, id(target)) -> (rules for the target, None or _RESOLVE; the target: keeps the id alive)
         self._rootable: dict[tuple, tuple[Any, Any]] = {}
-        self._rootable_calls: dict[int, tuple[Any, Any]] = {}  # the same for call_function: id(target) -> ...
+        self._rootable_calls = plan.call_rules  # the same for call_function (id(target) -> ...), kept by the plan
         self.fired: dict[str, int] = {e.rule.id: 0 for e in plan.entries}
         self.attempts: dict[str, int] = dict.fromkeys(self.fired, 0)
         self.seconds: dict[str, float] = dict.fromkeys(self.fired, 0.0)
@@ -335,8 +338,9 @@ class _Driver:
                 needed = entry.pattern.input_ops
                 if not needed:
                     break  # this rule may match anywhere
-                if anchors is None:
-                    anchors = nodes_by_possible_op(self.gm.graph, view.possible_ops)
+                if anchors is None:  # the nodes of the ops some rule needs under its root
+                    wanted = {op for e in self.plan.entries for op in e.pattern.input_ops}
+                    anchors = nodes_by_possible_op(self.gm.graph, view.possible_ops, wanted)
                 by_op, unsure = anchors
                 near = min((by_op.get(op_needed, ()) for op_needed in needed), key=len)
                 if len(near) + len(unsure) >= len(nodes):

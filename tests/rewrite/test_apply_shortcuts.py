@@ -19,7 +19,7 @@ x = var("x")
 
 def _slow(monkeypatch):
     """The driver without its shortcuts: every node is a candidate and is resolved to find its rules."""
-    monkeypatch.setattr(_Driver, "_by_target", lambda self, node: _RESOLVE)
+    monkeypatch.setattr(_Driver, "_target_rules", lambda self, node: _RESOLVE)  # (past the plan's memo)
     monkeypatch.setattr(_Driver, "_candidates", lambda self: list(self.gm.graph.nodes))
 
 
