@@ -325,7 +325,7 @@ def rewrite_match(gm: GraphModule | Graph, match: Match, replacement: Any, *, ru
     graph = _graph_of(gm)
     roots = match.roots or (match.root,)
     bindings = _plain(match.bindings)
-    bound = [v for v in bindings.values() if isinstance(v, Node)]
+    bound = bindings.values()  # nodes and literals: the consumers look at the nodes
     if len(roots) > 1:
         at = min(roots)
         _hoist_inputs(at, match, bound)
@@ -478,9 +478,10 @@ def _nodes_between(before: Node, end: Node) -> list[Node]:
     return out
 
 
-def _hoist_inputs(at: Node, match: Match, bound: list[Node]) -> None:
-    """Move ``bound`` nodes that sit after the insertion point (multi-output matches) up before it."""
-    late = [v for v in bound if at < v and v not in match.nodes]
+def _hoist_inputs(at: Node, match: Match, bound) -> None:
+    """Move bound nodes (among the ``bound`` values) that sit after the insertion point (multi-output matches) up
+    before it."""
+    late = [v for v in bound if isinstance(v, Node) and at < v and v not in match.nodes]
     if not late:
         return
     order: dict[Node, None] = {}
@@ -494,9 +495,9 @@ def _hoist_inputs(at: Node, match: Match, bound: list[Node]) -> None:
         at.prepend(n)
 
 
-def _erase_dead(match: Match, bound: list[Node], graph: Graph, table, view=None) -> None:
-    """Erase matched nodes and ``bound`` nodes, then their inputs, that have no users left but unused getitems
-    (which go with them; never impure nodes).
+def _erase_dead(match: Match, bound, graph: Graph, table, view=None) -> None:
+    """Erase matched nodes and bound nodes (the nodes among the ``bound`` values), then their inputs, that have no
+    users left but unused getitems (which go with them; never impure nodes).
 
     Latest first: a stack in graph order, and each erased node's live inputs pushed in graph order.
     """
@@ -506,8 +507,8 @@ def _erase_dead(match: Match, bound: list[Node], graph: Graph, table, view=None)
     # a bound node is an input of a matched node, so it is reached from there; one that already has no
     # users (a callable replacement rewired its users) is not, and starts on the stack too
     for n in bound:
-        if not n.users:
-            stack = sorted(dict.fromkeys((*stack, *(n for n in bound if not n.users))))
+        if isinstance(n, Node) and not n.users:
+            stack = sorted(dict.fromkeys((*stack, *(n for n in bound if isinstance(n, Node) and not n.users))))
             break
     while stack:
         n = stack.pop()
