@@ -322,9 +322,9 @@ class _Driver:
         """Candidates at which no rule's ``may_match`` holds now, each with its ``(args, kwargs)``.
 
         ``may_match`` reads only the targets of a node's inputs, so it keeps failing while the node's
-        arguments are the same objects (FX gives a node new ones on every change): ``run`` skips such a
-        node on its first visit without trying its rules. Found from the other side: the nodes that may
-        be an op a rule needs among its root's inputs (its anchor) and their users. Done for a target
+        arguments are the same objects (FX gives a node new ones on every change): ``run`` leaves such a
+        node out of its sweep until a rewrite reaches it (`_reach`). Found from the other side: the nodes
+        that may be an op a rule needs among its root's inputs (its anchor) and their users. Done for a target
         only when every one of its rules has anchors fewer than the target's nodes (``mul`` roots,
         ``sigmoid`` anchors); otherwise its nodes are tried one by one as usual.
         """
