@@ -24,7 +24,20 @@ from typing import Any
 
 from torch.fx import Graph, Node
 
-__all__ = ["target_groups", "target_keys", "decided_groups", "nodes_by_possible_op"]
+__all__ = ["target_groups", "target_keys", "decided_groups", "nodes_by_possible_op", "side_table_key"]
+
+
+def side_table_key(node: Node) -> tuple:
+    """``node``'s key in FX's side table (``_FindNodesLookupTable._key``): ``(op, target)`` for a call_function,
+    ``(op, None)`` for every other kind.
+
+    >>> import torch, torch.fx as fx
+    >>> g = fx.Graph(); x = g.placeholder('x')
+    >>> side_table_key(g.call_function(torch.neg, (x,)))[1] is torch.neg, side_table_key(x)
+    (True, ('placeholder', None))
+    """
+    op = node.op
+    return (op, node.target if op == "call_function" else None)
 
 
 def target_groups(graph: Graph) -> list[tuple[str, Any, list[Node]]]:
@@ -112,7 +125,7 @@ def _groups_by_scan(graph: Graph) -> list[tuple[str, Any, list[Node]]]:
     """`target_groups` by a pass over the nodes (the fallback, and the reference the tests compare with)."""
     groups: dict[tuple, list[Node]] = {}
     for node in graph.nodes:
-        key = (node.op, node.target if node.op == "call_function" else None)
+        key = side_table_key(node)
         found = groups.get(key)
         if found is None:
             groups[key] = [node]

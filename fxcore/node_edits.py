@@ -33,6 +33,8 @@ from torch._C import _NodeBase, _fx_map_arg  # _fx_map_arg: what torch.fx.node.m
 from torch.fx import Graph, Node
 from torch.fx import graph as _fx_graph
 
+from .graph_targets import side_table_key
+
 __all__ = ["erase", "rename", "retarget", "deaf_to_renames", "fresh_name"]
 
 _FX_ERASE = Graph.erase_node
@@ -43,11 +45,6 @@ _set_erased = _NodeBase._erased.__set__  # the C slot's own setter
 
 def _to_none(_node: Node) -> None:
     return None
-
-
-def _table_key(node: Node) -> tuple:
-    """The key of ``node`` in FX's per-target side table (``_FindNodesLookupTable._key``)."""
-    return (node.op, node.target if node.op == "call_function" else None)
 
 
 def erase(graph: Graph, node: Node) -> None:
@@ -63,8 +60,7 @@ def erase(graph: Graph, node: Node) -> None:
     if hooks is not None:
         for hook in hooks:
             hook(node)
-    op = node.op
-    graph._find_nodes_lookup_table.table[(op, node.target if op == "call_function" else None)].pop(node)
+    graph._find_nodes_lookup_table.table[side_table_key(node)].pop(node)
     node._remove_from_list()
     _set_erased(node, True)  # iterators may retain handles to erased nodes
     graph._len -= 1
@@ -156,10 +152,10 @@ def fresh_name(namespace, candidate: str) -> str:
 def retarget(node: Node, target: Any) -> None:
     """``node.target = target``: the node moves to its new key in FX's per-target side table."""
     table = node.graph._find_nodes_lookup_table.table
-    listed = table.get(_table_key(node))
+    listed = table.get(side_table_key(node))
     if listed is not None and node in listed:
         del listed[node]
         _set(node, "target", target)
-        table[_table_key(node)][node] = None
+        table[side_table_key(node)][node] = None
     else:
         _set(node, "target", target)

@@ -27,6 +27,8 @@ from typing import Iterable
 import torch
 import torch.fx as fx
 
+from fxcore.graph_targets import side_table_key
+
 __all__ = ["lint_changed"]
 
 _LEGAL_OPS = ("placeholder", "call_method", "call_module", "call_function", "get_attr", "output", "root")
@@ -58,7 +60,7 @@ def _check_node(graph: fx.Graph, node: fx.Node, owning_module, table) -> None:
     if node.graph is not graph:
         raise RuntimeError(f"node {node.name!r} does not belong to this graph")
     # FX's side table: ``node in graph._find_nodes_lookup_table``, read without adding an empty group
-    group = table.get((op, node.target if op == "call_function" else None)) if table is not None else None
+    group = table.get(side_table_key(node)) if table is not None else None
     if (node not in group) if group is not None else (node not in graph._find_nodes_lookup_table):
         raise RuntimeError(f"node {node.name!r} is not in the graph's side table")
     if owning_module is None:
