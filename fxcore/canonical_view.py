@@ -21,7 +21,7 @@ from . import ops as _ops
 from .pattern import OpKey, PatternError
 from .resolve_memo import ResolutionMemo
 
-__all__ = ["CanonicalView", "literal_equal"]
+__all__ = ["CanonicalView", "TargetFacts", "literal_equal"]
 
 _LEAVES = ("placeholder", "get_attr", "output")
 
@@ -46,6 +46,46 @@ def literal_equal(a: object, b: object) -> bool:
         return False
 
 
+class TargetFacts:
+    """What views of one op table learn from targets and call shapes alone, shareable between views of any
+    graphs: the possible ops per target, the resolution memo (`fxcore.resolve_memo`), impurity per op.
+
+    Module calls are never in it (their resolution reads the module object). A driver that applies one rule
+    set to many graphs keeps one per table (``rewrite.apply.RulePlan.facts``), so a target's first
+    resolution is paid once, not once per graph.
+
+    >>> import torch, torch.fx as fx
+    >>> from fxcore.ops import default_table
+    >>> facts = TargetFacts(default_table())
+    >>> for _ in range(2):
+    ...     gm = fx.symbolic_trace(lambda x: torch.neg(x))
+    ...     CanonicalView(facts.table, facts=facts).key(list(gm.graph.nodes)[1])
+    'neg'
+    'neg'
+    >>> facts.memo.size()
+    1
+    """
+
+    __slots__ = ("table", "memo", "possible", "possible_calls", "impure_by_name")
+    LIMIT = 4096  # targets kept per map before it starts over (see `remember`)
+
+    def __init__(self, table) -> None:
+        self.table = table
+        self.memo = ResolutionMemo()
+        self.possible: dict[tuple, tuple] = {}  # (op kind, id(target)) -> (ops or None, target)
+        self.possible_calls: dict[int, tuple] = {}  # the same for call_function: id(target) -> ...
+        self.impure_by_name: dict[str, bool | None] = {}  # None: depends on the operands
+
+    @classmethod
+    def remember(cls, facts: dict, key, value):
+        """``facts[key] = value``, emptying ``facts`` first when it is full: a map shared by the views of
+        every graph a driver sees must not grow without bound (a target per lambda, say). Returns value."""
+        if len(facts) >= cls.LIMIT:
+            facts.clear()
+        facts[key] = value
+        return value
+
+
 class CanonicalView:
     """How ``fxcore.match`` sees nodes: canonical op keys and operands, cached per node.
 
@@ -60,28 +100,35 @@ class CanonicalView:
     fxcore.ops.canonical_op, fxcore.ops.node_operands
     """
 
-    def __init__(self, table=None, *, cache_module_calls: bool = True) -> None:
+    def __init__(self, table=None, *, cache_module_calls: bool = True, facts: TargetFacts | None = None) -> None:
         """``cache_module_calls=False`` for a view that outlives one pass over the graph: a ``call_module``
         node's resolution reads its module (``Dropout.training``, ``BatchNorm``'s state), which can change
-        (``model.eval()``) without any change to the node."""
+        (``model.eval()``) without any change to the node. ``facts``: shared `TargetFacts` of ``table``."""
         self.table = _ops.default_table() if table is None else table
+        if facts is None:
+            facts = TargetFacts(self.table)
+        elif facts.table is not self.table:
+            raise ValueError("CanonicalView: facts were gathered for another op table; make a TargetFacts(table) "
+                             "for this view's table")
         self._cache_module_calls = cache_module_calls
         # node -> (args, kwargs, target, resolution): FX replaces the args tuple on every change, so
         # an identity check on it keeps the cache valid across rewrites of the graph
         self._cache: dict[Node, tuple] = {}
-        self._memo = ResolutionMemo()
-        self._impure_by_name: dict[str, bool | None] = {}  # None: depends on the operands
-        self._possible: dict[tuple, tuple] = {}  # (op kind, id(target)) -> (ops or None, target)
-        self._possible_calls: dict[int, tuple] = {}  # the same for call_function: id(target) -> ...
+        self._memo, self._impure_by_name = facts.memo, facts.impure_by_name
+        self._possible, self._possible_calls = facts.possible, facts.possible_calls
 
     def resolve(self, node: Node) -> tuple[Any, tuple]:
         """``(canonical op, operands)`` of ``node``, computed once (again if its args were reassigned)."""
         entry = self._cache.get(node)
         if entry is not None and entry[0] is node._args and entry[1] is node._kwargs and entry[2] is node.target:
             return entry[3]
-        if node.op == "call_module" and not self._cache_module_calls:
-            return self._compute(node)
-        found = (node.op, ()) if node.op in _LEAVES else self._memo.resolve(node, self._compute)
+        op = node.op
+        if op == "call_module":  # the module object decides: never shared through the memo
+            if not self._cache_module_calls:
+                return self._compute(node)
+            found = self._compute(node)
+        else:
+            found = (op, ()) if op in _LEAVES else self._memo.resolve(node, self._compute)
         self._cache[node] = (node._args, node._kwargs, node.target, found)
         return found
 
@@ -101,14 +148,16 @@ class CanonicalView:
         if op == "call_function":  # the commonest: keyed by the target's id alone (no key tuple to build)
             found = self._possible_calls.get(id(node.target))
             if found is None:
-                found = self._possible_calls[id(node.target)] = (self.table.possible_ops(node), node.target)
+                found = TargetFacts.remember(self._possible_calls, id(node.target),
+                                             (self.table.possible_ops(node), node.target))
             return found[0]
         if op == "call_module":
             return self.table.possible_ops(node)
         key = (op, id(node.target))
         found = self._possible.get(key)
         if found is None:
-            found = self._possible[key] = (self.table.possible_ops(node), node.target)  # keeps the id alive
+            # the target in the value keeps its id alive
+            found = TargetFacts.remember(self._possible, key, (self.table.possible_ops(node), node.target))
         return found[0]
 
     def key(self, node: Node) -> Any:

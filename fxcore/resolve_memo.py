@@ -17,9 +17,15 @@ Its resolution depends only on the op kind, the target and the argument count,
 so a *positional plan* keyed by those three says which argument goes where and
 which defaults follow, without walking the arguments to build a shape.
 
+A memo holds only what the target and the call shape decide, so one memo may
+serve views of many graphs (`fxcore.canonical_view.TargetFacts`). Module calls
+are not memoized: their resolution reads the module object. The memo forgets
+everything once it holds `ResolutionMemo.LIMIT` shapes, so graphs with endless
+distinct literals cannot grow it without bound.
+
 See Also
 --------
-fxcore.canonical_view.CanonicalView : owns one memo per search.
+fxcore.canonical_view.TargetFacts : one memo per op table, shared by its views.
 """
 from __future__ import annotations
 
@@ -150,13 +156,26 @@ class ResolutionMemo:
     fxcore.canonical_view.CanonicalView
     """
 
+    LIMIT = 4096  # shapes (templates + plans) kept before the memo starts over
+
     def __init__(self) -> None:
         self._templates: dict = {}
         self._plans: dict = {}
 
+    def size(self) -> int:
+        """How many call shapes are memoized."""
+        return len(self._templates) + len(self._plans)
+
+    def _make_room(self) -> None:
+        if len(self._templates) + len(self._plans) >= self.LIMIT:
+            self._templates.clear()
+            self._plans.clear()
+
     def resolve(self, node: Node, compute) -> tuple:
         op, args = node.op, node._args
-        if not node._kwargs and op != "call_module":
+        if op == "call_module":  # the module object decides, not the shape
+            return compute(node)
+        if not node._kwargs:
             for a in args:
                 if type(a) is not Node:
                     break
@@ -168,6 +187,7 @@ class ResolutionMemo:
                 found = compute(node)
                 plan = _positional_plan(found, args, node.target)
                 if plan is not None:
+                    self._make_room()
                     self._plans[key] = plan
                 return found
         nodes: dict = {}
@@ -186,5 +206,6 @@ class ResolutionMemo:
         name, operands = found
         template = _template(operands, nodes)
         if not _has_stray_node(template):
+            self._make_room()
             self._templates[key] = (name, template, node.target)
         return found

@@ -29,7 +29,7 @@ from typing import Any
 
 import torch.fx as fx
 
-from fxcore.canonical_view import CanonicalView
+from fxcore.canonical_view import CanonicalView, TargetFacts
 from fxcore.gc_pause import gc_paused
 from fxcore.graph_targets import decided_groups, nodes_by_possible_op
 from fxcore.match import compile_pattern
@@ -82,6 +82,8 @@ class RulePlan:
     # a memo of the applies' decisions per call_function target: id(target) -> (rules, None or _RESOLVE;
     # the target, keeping the id alive). Such a decision reads the target, the plan and the table only.
     call_rules: dict = field(default_factory=dict, compare=False, repr=False)
+    # what the applies' views learn from targets and call shapes (the table's, not one graph's)
+    facts: TargetFacts | None = field(default=None, compare=False, repr=False)
 
     @staticmethod
     @lru_cache(maxsize=64)
@@ -92,7 +94,8 @@ class RulePlan:
         for entry in entries:
             index.setdefault(entry.pattern.root_op, []).append(entry)
         depth = max((_depth(entry.rule.pattern) for entry in entries), default=1)
-        return RulePlan(ruleset.name, entries, tuple((op, tuple(es)) for op, es in index.items()), depth)
+        return RulePlan(ruleset.name, entries, tuple((op, tuple(es)) for op, es in index.items()), depth,
+                        facts=TargetFacts(table))
 
 
 def _depth(term: Any) -> int:
@@ -186,7 +189,7 @@ class _Driver:
         self.rewrites: list[Rewrite] = []
         # one view for the whole apply: each node is resolved once (again only if its args change),
         # shared by the root index, every rule's matcher and the termination fingerprints
-        self.view = CanonicalView(table)
+        self.view = CanonicalView(table, facts=plan.facts)
         created = journal.created  # nodes that existed before the apply are leaves of the fingerprints
         self.watch = TerminationWatch(budget, self.view.resolve, created.__contains__)
         # candidates no rule may match as the graph is at the start, with the (args, kwargs) that show it
@@ -211,7 +214,7 @@ class _Driver:
         if op == "call_function":  # the commonest: keyed by the target's id alone (no key tuple to build)
             hit = self._rootable_calls.get(id(node.target))
             if hit is None:
-                hit = self._rootable_calls[id(node.target)] = (self._by_target(node), node.target)
+                hit = TargetFacts.remember(self._rootable_calls, id(node.target), (self._by_target(node), node.target))
             return hit[0]
         if op == "call_module":
             return self._by_target(node)

@@ -7,7 +7,7 @@ import torch
 import torch.fx as fx
 from hypothesis import given, strategies as st
 
-from fxcore.canonical_view import CanonicalView
+from fxcore.canonical_view import CanonicalView, TargetFacts
 from fxcore.ops import default_table
 from rewrite import zoo
 from tests.graphs import random_graph_strategy
@@ -92,3 +92,85 @@ def test_match_without_a_view_sees_a_module_switched_to_eval():
     assert not in_eval.match(dropout)
     apply_view = CanonicalView()  # a view for one pass (apply, find_matches) still caches module calls
     assert apply_view.resolve(dropout) is apply_view.resolve(dropout)
+
+
+# --------------------------------------------------------------------------- facts shared between views
+
+@pytest.mark.parametrize("how", TRACERS)
+def test_views_sharing_facts_agree_with_the_table_on_every_zoo_graph(how):
+    """One `TargetFacts` serves views of every zoo graph in turn (as `rewrite.apply` shares one per rule
+    plan): each node still resolves as the uncached table resolves it."""
+    table = default_table()
+    facts = TargetFacts(table)
+    for name in zoo.names():
+        graph = zoo.trace(zoo.get(name), how).graph
+        view = CanonicalView(table, facts=facts)
+        for n in graph.nodes:
+            if n.op not in ("placeholder", "get_attr", "output"):
+                assert _same(view.resolve(n), table.resolve(n)), (name, n.format_node())
+    assert facts.memo.size() > 0
+
+
+@given(st.lists(random_graph_strategy(max_nodes=10, unary=(torch.relu, torch.neg, torch.sum),
+                                      binary=(torch.add, torch.mul, operator.sub, torch.max)),
+                min_size=2, max_size=4))
+def test_shared_facts_never_change_an_answer_on_random_graphs(gms):
+    table = default_table()
+    facts = TargetFacts(table)
+    for gm in gms:
+        view = CanonicalView(table, facts=facts)
+        for n in gm.graph.nodes:
+            if n.op not in ("placeholder", "get_attr", "output"):
+                assert _same(view.resolve(n), table.resolve(n)), n.format_node()
+
+
+def test_a_module_call_is_never_resolved_from_another_graphs_module():
+    """Two graphs call a module at the same path, ``m``: a Dropout in training, then one in eval. Shared facts
+    must not hand the second the first's resolution (module calls stay out of the shared memo)."""
+    table = default_table()
+    facts = TargetFacts(table)
+    training = fx.symbolic_trace(torch.nn.Sequential(torch.nn.Dropout(0.1)))
+    evaluating = fx.symbolic_trace(torch.nn.Sequential(torch.nn.Dropout(0.1)).eval())
+    keys = []
+    for gm in (training, evaluating, training):
+        node = next(n for n in gm.graph.nodes if n.op == "call_module")
+        found = CanonicalView(table, facts=facts).resolve(node)
+        assert _same(found, table.resolve(node))
+        keys.append(found[1][-1])  # the training flag
+    assert keys == [True, False, True]
+
+
+def test_facts_belong_to_one_table():
+    from fxcore.ops_model import opdef
+
+    other = default_table().extended(opdef("my_op(Tensor self)"))
+    with pytest.raises(ValueError, match="another op table"):
+        CanonicalView(other, facts=TargetFacts(default_table()))
+
+
+def test_the_memo_starts_over_at_its_limit(monkeypatch):
+    """Shapes with ever new literals cannot grow a shared memo without bound; answers stay right."""
+    from fxcore.resolve_memo import ResolutionMemo
+
+    monkeypatch.setattr(ResolutionMemo, "LIMIT", 8)
+    table = default_table()
+    facts = TargetFacts(table)
+    g = fx.Graph()
+    x = g.placeholder("x")
+    for k in range(40):
+        n = g.call_function(torch.add, (x, float(k)))
+        assert _same(CanonicalView(table, facts=facts).resolve(n), table.resolve(n))
+        assert facts.memo.size() <= 8
+
+
+def test_the_target_maps_start_over_at_their_limit(monkeypatch):
+    monkeypatch.setattr(TargetFacts, "LIMIT", 2)
+    table = default_table()
+    facts = TargetFacts(table)
+    g = fx.Graph()
+    x = g.placeholder("x")
+    calls = [g.call_function(f, (x,)) for f in (torch.relu, torch.neg, torch.sigmoid, torch.tanh, torch.sin)]
+    calls += [g.call_method(m, (x,)) for m in ("relu", "neg", "sigmoid")]
+    for n in calls * 2:
+        assert CanonicalView(table, facts=facts).possible_ops(n) == table.possible_ops(n)
+        assert len(facts.possible_calls) <= 2 and len(facts.possible) <= 2
