@@ -47,14 +47,17 @@ def target_groups(graph: Graph) -> list[tuple[str, Any, list[Node]]]:
     (not necessarily graph order: sort the nodes you keep, ``Node`` orders by graph position).
     Empty groups are left out.
     """
+    return [(op, target, list(nodes)) for op, target, nodes in _live_groups(graph)]
+
+
+def _live_groups(graph: Graph) -> list[tuple[str, Any, Any]]:
+    """`target_groups` with FX's own node collections, live: read them before the graph changes."""
     table = getattr(getattr(graph, "_find_nodes_lookup_table", None), "table", None)
     if not isinstance(table, dict):
         return _groups_by_scan(graph)
-    groups = []
-    for key, nodes in list(table.items()):  # a snapshot: find_nodes adds empty groups on a miss
-        if nodes and type(key) is tuple and len(key) == 2:
-            groups.append((key[0], key[1], list(nodes)))
-    return groups
+    # a snapshot of the groups: find_nodes adds empty groups on a miss
+    return [(key[0], key[1], nodes) for key, nodes in list(table.items())
+            if nodes and type(key) is tuple and len(key) == 2]
 
 
 def target_keys(graph: Graph) -> list[tuple[str, Any]]:
@@ -76,15 +79,18 @@ def decided_groups(graph: Graph, decide) -> list[tuple[Any, list[Node]]]:
     target (its first node speaks for all its nodes, so ``decide`` must read nothing but the target),
     once per node of the other kinds.
 
+    A ``call_function`` target's ``nodes`` are FX's own collection, not a copy (most callers keep a few
+    groups of many): iterate or copy them before changing the graph.
+
     >>> import torch, torch.fx as fx
     >>> gm = fx.symbolic_trace(lambda x: torch.neg(x) + torch.neg(x))
     >>> [(d, [n.name for n in ns]) for d, ns in decided_groups(gm.graph, lambda n: n.op)]
     [('placeholder', ['x']), ('call_function', ['neg', 'neg_1']), ('call_function', ['add']), ('output', ['output'])]
     """
     out = []
-    for op, _, nodes in target_groups(graph):
+    for op, _, nodes in _live_groups(graph):
         if op == "call_function":
-            out.append((decide(nodes[0]), nodes))
+            out.append((decide(next(iter(nodes))), nodes))
         else:
             out.extend((decide(n), [n]) for n in nodes)
     return out

@@ -84,6 +84,23 @@ class RulePlan:
     call_rules: dict = field(default_factory=dict, compare=False, repr=False)
     # what the applies' views learn from targets and call shapes (the table's, not one graph's)
     facts: TargetFacts | None = field(default=None, compare=False, repr=False)
+    # derived once for every apply: by_root as a dict, each entry's rank in rule-set order, whether every
+    # root is a canonical op name (none an exact target or module type), the ops needed right under roots
+    root_index: dict = field(init=False, compare=False, repr=False)
+    rank: dict = field(init=False, compare=False, repr=False)
+    roots_are_names: bool = field(init=False, compare=False, repr=False)
+    input_ops: frozenset = field(init=False, compare=False, repr=False)
+    rule_ids: tuple = field(init=False, compare=False, repr=False)
+    idle_stats: dict = field(init=False, compare=False, repr=False)  # rule id -> the stats of a rule never tried
+
+    def __post_init__(self):
+        ids = tuple(entry.rule_id for entry in self.entries)
+        derived = {"root_index": dict(self.by_root), "rank": {entry: i for i, entry in enumerate(self.entries)},
+                   "roots_are_names": all(isinstance(op, str) for op, _ in self.by_root),
+                   "input_ops": frozenset(op for e in self.entries for op in e.pattern.input_ops),
+                   "rule_ids": ids, "idle_stats": {rid: RuleStats(rid, 0, 0, 0.0) for rid in ids}}
+        for name, value in derived.items():
+            object.__setattr__(self, name, value)
 
     @staticmethod
     @lru_cache(maxsize=64)
@@ -176,16 +193,16 @@ class _Driver:
     def __init__(self, gm, plan: RulePlan, table, journal: GraphJournal, budget: int, once: bool):
         self.gm, self.plan, self.table, self.journal, self.once = gm, plan, table, journal, once
         self.emit_table = for_graph(table, gm.graph)  # new nodes in the graph's dialect: aten calls in aten graphs
-        self.by_root = dict(plan.by_root)
-        self._rank = {entry: i for i, entry in enumerate(plan.entries)}  # rule-set order
+        self.by_root = plan.root_index
+        self._rank = plan.rank  # rule-set order
         # rules rooted at exact targets or module types (ops the table does not know) defeat the skip
-        self._roots_are_names = all(isinstance(op, str) for op in self.by_root)
+        self._roots_are_names = plan.roots_are_names
         # (op kind, id(target)) -> (rules for the target, None or _RESOLVE; the target: keeps the id alive)
         self._rootable: dict[tuple, tuple[Any, Any]] = {}
         self._rootable_calls = plan.call_rules  # the same for call_function (id(target) -> ...), kept by the plan
-        self.fired: dict[str, int] = {e.rule.id: 0 for e in plan.entries}
-        self.attempts: dict[str, int] = dict.fromkeys(self.fired, 0)
-        self.seconds: dict[str, float] = dict.fromkeys(self.fired, 0.0)
+        self.fired: dict[str, int] = dict.fromkeys(plan.rule_ids, 0)
+        self.attempts: dict[str, int] = dict.fromkeys(plan.rule_ids, 0)
+        self.seconds: dict[str, float] = dict.fromkeys(plan.rule_ids, 0.0)
         self.rewrites: list[Rewrite] = []
         # one view for the whole apply: each node is resolved once (again only if its args change),
         # shared by the root index, every rule's matcher and the termination fingerprints
@@ -336,14 +353,14 @@ class _Driver:
             if type(rules) is not tuple or len(nodes) < 2:
                 continue
             awake: set[fx.Node] = set()
-            op, target = nodes[0].op, nodes[0].target
+            first = next(iter(nodes))  # (FX's own collection: decided_groups does not copy it)
+            op, target = first.op, first.target
             for entry in rules:
                 needed = entry.pattern.input_ops
                 if not needed:
                     break  # this rule may match anywhere
                 if anchors is None:  # the nodes of the ops some rule needs under its root
-                    wanted = {op for e in self.plan.entries for op in e.pattern.input_ops}
-                    anchors = nodes_by_possible_op(self.gm.graph, view.possible_ops, wanted)
+                    anchors = nodes_by_possible_op(self.gm.graph, view.possible_ops, self.plan.input_ops)
                 by_op, unsure = anchors
                 near = min((by_op.get(op_needed, ()) for op_needed in needed), key=len)
                 if len(near) + len(unsure) >= len(nodes):
@@ -430,6 +447,7 @@ class _Driver:
         return new_nodes
 
     def report(self, before: int, after: int, seconds: float, dry_run: bool) -> Report:
-        stats = tuple(RuleStats(rid, self.fired[rid], self.attempts[rid], self.seconds[rid])
-                      for rid in self.fired)
+        idle, fired, spent = self.plan.idle_stats, self.fired, self.seconds  # most rules of a big set never try
+        stats = tuple([RuleStats(rid, fired[rid], tried, spent[rid]) if tried else idle[rid]
+                       for rid, tried in self.attempts.items()])
         return Report(self.plan.name, tuple(self.rewrites), stats, before, after, seconds, dry_run)

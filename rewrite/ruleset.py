@@ -77,6 +77,7 @@ class RuleSet:
     includes: tuple = field(default=(), compare=False)
     source: str | None = field(default=None, compare=False)
     _ordered: tuple = field(default=None, init=False, compare=False, repr=False)
+    _hash: int | None = field(default=None, init=False, compare=False, repr=False)
 
     def __post_init__(self):
         object.__setattr__(self, "rules", tuple(self.rules))
@@ -94,6 +95,14 @@ class RuleSet:
             seen[r.id] = r
         self._check_ids(self.disabled, "disable")
         object.__setattr__(self, "disabled", tuple(sorted(set(self.disabled))))
+
+    def __hash__(self) -> int:
+        """The compared fields' hash, computed once: every apply looks its plan up by the rule set."""
+        h = self._hash
+        if h is None:
+            h = hash((self.name, self.rules, self.disabled, self.description))
+            object.__setattr__(self, "_hash", h)
+        return h
 
     def _check_ids(self, ids, what, pos: SourcePos | None = None):
         known = [r.id for r in self.rules]

@@ -208,6 +208,16 @@ def test_rules_with_absent_root_ops_are_never_tried():
     attempted = {s.rule_id for s in report.stats if s.attempts}
     assert attempted == {"neg-neg"}
     assert "silu" in report.never_matched
+    rs = load("std:std")
+    assert [s.rule_id for s in report.stats] == [r.id for r in rs.ordered()]  # every rule, in rule-set order
+    neg_neg = next(s for s in report.stats if s.rule_id == "neg-neg")
+    assert (neg_neg.fired, neg_neg.attempts) == (1, 2) and neg_neg.seconds > 0  # both negs tried
+    assert all((s.fired, s.attempts, s.seconds) == (0, 0, 0.0) for s in report.stats if s.rule_id != "neg-neg")
+    assert 0 < report.seconds < 60 and report.nodes_before == 4 and report.nodes_after == 2
+    again = fx.symbolic_trace(lambda a: a.relu().relu())
+    apply(again, rs)  # the same plan: one apply's counts never show in another's report
+    assert {s.rule_id: s.fired for s in report_of(again).stats if s.fired} == {"relu-relu": 1}
+    assert next(s for s in report_of(again).stats if s.rule_id == "neg-neg").attempts == 0
 
 
 def test_priority_beats_specificity_and_file_order():

@@ -30,6 +30,15 @@ def test_rules_are_frozen_hashable_values():
     assert r.names == ("x",) and r.root_op == "neg"
 
 
+def test_rule_sets_hash_by_value_once_and_anew_after_replace():
+    r1 = Rule("nn", ("neg", ("neg", x)), x)
+    r2 = Rule("rr", ("relu", ("relu", x)), ("relu", x))
+    rs, same = RuleSet("s", (r1, r2)), RuleSet("s", (r1, r2), source="elsewhere")
+    assert hash(rs) == hash(rs) == hash(same) and rs == same and len({rs, same}) == 1
+    off = dataclasses.replace(rs, disabled=("rr",))
+    assert off != rs and off._hash is None and hash(off) == hash(RuleSet("s", (r1, r2), disabled=("rr",)))
+
+
 @pytest.mark.parametrize("args, cls, message", [
     (("", ("neg", x), x), E.RuleValidationError, "non-empty string"),
     (("r", x, x), E.RuleValidationError, "bare variable"),
