@@ -46,6 +46,7 @@ from .loader import load
 from .replacement import replacement_term
 from .ruleset import RuleSet
 from .report import Report, Rewrite, RuleStats
+from .rule import Compute
 from .termination import TerminationWatch, default_budget
 
 __all__ = ["apply", "ApplyError", "RulePlan"]
@@ -65,10 +66,12 @@ class _Entry:
     pattern: Any
     rule_id: str = field(init=False)
     guarded: bool = field(init=False)  # the rule has guards to evaluate
+    computed: bool = field(init=False)  # its replacement is Python code (a Compute), which sees the graph's nodes
 
     def __post_init__(self):
         object.__setattr__(self, "rule_id", self.rule.id)
         object.__setattr__(self, "guarded", bool(self.rule.guards))
+        object.__setattr__(self, "computed", isinstance(self.rule.replacement, Compute))
 
 
 @dataclass(frozen=True)
@@ -209,12 +212,13 @@ class _Driver:
         self.view = CanonicalView(table, facts=plan.facts)
         created = journal.created  # nodes that existed before the apply are leaves of the fingerprints
         self.watch = TerminationWatch(budget, self.view.resolve, created.__contains__)
-        # candidates no rule may match as the graph is at the start, with the (args, kwargs) that show it
-        self._dormant: dict[fx.Node, tuple] = {}
+        # candidates no rule may match as the graph is at the start, until a rewrite reaches them (a set, ordered)
+        self._dormant: dict[fx.Node, None] = {}
         self._woken: list[fx.Node] = []  # a heap (graph order) of dormant candidates a rewrite reached
         self._cursor: fx.Node | None = None  # the sweep's last node (None: it is over)
         self._queued: set[fx.Node] = set()  # nodes waiting in the sweep, _woken or _later
         self._later: deque = deque()  # nodes rewrites queued, visited after the sweep
+        self._computed = False  # a Compute replacement ran since dormant candidates were last checked
 
     def entries_for(self, node: fx.Node) -> tuple[_Entry, ...] | None:
         """The rules that may root at ``node`` (None if none can), from its target when that decides.
@@ -285,16 +289,16 @@ class _Driver:
         while True:
             if woken and (i == end or woken[0] < sweep[i]):
                 node = self._cursor = heappop(woken)
-                args = dormant.pop(node, None)  # still no rule may match if its args are the same objects
-                if args is not None and args[0] is node._args and args[1] is node._kwargs:
-                    queued.discard(node)
-                    continue
             elif i < end:
                 node = self._cursor = sweep[i]
                 i += 1
             elif later:
                 node = later.popleft()
                 self._cursor = None  # the sweep is over: every candidate is behind it
+            elif self._computed and dormant and not once:
+                self._cursor = None
+                self._wake_changed()
+                continue
             else:
                 break
             queued.discard(node)
@@ -310,21 +314,33 @@ class _Driver:
                         for n in touched:
                             for user in n.users:
                                 if user in dormant:
-                                    self._reach(user, wake=False)
+                                    self._reach(user)
 
-    def _reach(self, node: fx.Node, wake: bool) -> None:
-        """A rewrite reached the dormant candidate ``node``: ahead of the sweep, it is woken to be visited at its
-        place, where it is skipped if its arguments are still the same objects (unless ``wake``: an input
-        became another call in place, see `_try`); behind it, it is an ordinary node from now on."""
+    def _wake_changed(self) -> None:
+        """Queue, in graph order, the dormant candidates some rule may match now without a rewrite having reached
+        them.
+
+        Only Python code can do that: a `Compute` replacement is handed the bound nodes and may set another
+        node's ``args`` (FX fires no hook for it). Checked once the queue runs dry after such a replacement.
+        """
+        self._computed = False
+        dormant, queued, later, view = self._dormant, self._queued, self._later, self.view
+        hopeful = [n for n in dormant if not n._erased
+                   and any(e.pattern.may_match(n, view) for e in self.entries_for(n) or ())]
+        for node in sorted(hopeful):
+            del dormant[node]
+            if node not in queued:
+                later.append(node)
+                queued.add(node)
+
+    def _reach(self, node: fx.Node) -> None:
+        """A rewrite reached the dormant candidate ``node``: it is an ordinary node from now on, visited at its
+        place if that is ahead of the sweep."""
+        del self._dormant[node]
         cursor = self._cursor
-        if cursor is not None and cursor < node:
-            if node not in self._queued:
-                heappush(self._woken, node)
-                self._queued.add(node)
-            if wake:
-                del self._dormant[node]
-        else:
-            del self._dormant[node]
+        if cursor is not None and cursor < node and node not in self._queued:
+            heappush(self._woken, node)
+            self._queued.add(node)
 
     def _candidates(self) -> list[fx.Node]:
         """The nodes some rule may root at, but dormant ones (noted in `_dormant`), in graph order: one
@@ -338,12 +354,12 @@ class _Driver:
         found.sort()  # graph order (Node compares by position)
         return found
 
-    def _dormant_among(self, groups: list) -> dict[fx.Node, tuple]:
-        """Candidates at which no rule's ``may_match`` holds now, each with its ``(args, kwargs)``.
+    def _dormant_among(self, groups: list) -> dict[fx.Node, None]:
+        """Candidates at which no rule's ``may_match`` holds now (a set, in the groups' order).
 
-        ``may_match`` reads only the targets of a node's inputs, so it keeps failing while the node's
-        arguments are the same objects (FX gives a node new ones on every change): ``run`` leaves such a
-        node out of its sweep until a rewrite reaches it (`_reach`). Found from the other side: the nodes
+        ``may_match`` reads only the targets of a node's inputs, so it keeps failing until a rewrite changes
+        the node's arguments or turns one of its inputs into another call in place, and either reaches the
+        node: ``run`` leaves it out of its sweep until then (`_reach`). Found from the other side: the nodes
         that may be an op a rule needs among its root's inputs (its anchor) and their users. Done for a target
         only when every one of its rules has anchors fewer than the target's nodes (``mul`` roots,
         ``sigmoid`` anchors); otherwise its nodes are tried one by one as usual.
@@ -370,10 +386,10 @@ class _Driver:
                     for user in anchor.users:
                         if user.target is target and user.op == op and user not in awake and may_match(user, view):
                             awake.add(user)
-            else:  # every rule was asked from its anchors
-                for n in nodes:
-                    if n not in awake:
-                        dormant[n] = (n._args, n._kwargs)
+            else:  # every rule was asked from its anchors (the nodes' hashes are their ids: no node is read)
+                dormant.update(dict.fromkeys(nodes))
+                for n in awake:
+                    del dormant[n]
         return dormant
 
     def _enqueue(self, touched: list[fx.Node]) -> None:
@@ -386,7 +402,7 @@ class _Driver:
             for node in frontier:
                 if node not in queued and not node._erased and target_rules(node) is not None:  # some rule may root
                     if dormant and node in dormant:
-                        self._reach(node, wake=False)
+                        self._reach(node)
                     if node not in queued:
                         later.append(node)
                         queued.add(node)
@@ -419,6 +435,8 @@ class _Driver:
             return None
         name, trace = node.name, node.meta.get("stack_trace")
         self.watch.before_rewrite(node)  # while its arguments are intact: surgery may erase it
+        if entry.computed:
+            self._computed = True  # (see _wake_changed)
         try:
             term = replacement_term(rule, match, self.gm, self.journal)
             if term is None:  # a Python replacement declined this match
@@ -441,7 +459,7 @@ class _Driver:
         if new_value is node and self._dormant:  # the root became the new call in place: its users' arguments
             for user in node.users:  # are the same objects, but they are not dormant any more (_dormant_among)
                 if user in self._dormant:
-                    self._reach(user, wake=True)
+                    self._reach(user)
         if isinstance(new_value, fx.Node) and new_value not in new_nodes:
             return [*new_nodes, new_value]  # a redirect: revisit the users it gained
         return new_nodes

@@ -92,6 +92,35 @@ def test_a_dormant_candidate_whose_inputs_a_rewrite_changed_is_tried_at_its_plac
     torch.testing.assert_close(gm(a), model(a))
 
 
+def test_a_dormant_candidate_a_compute_replacement_rewired_is_tried_after_the_sweep(monkeypatch):
+    """A `Compute` replacement is handed bound nodes, and Python code may set another node's ``args`` (FX fires no
+    hook for it, and no rewrite reaches that node). The dormant ``a * a`` it turns into ``a * sigmoid(a)`` is
+    still tried once the queue runs dry, as it is without the shortcut."""
+    from rewrite.pyrules import compute
+
+    def model(a):
+        torch.sigmoid(a)  # unused for now
+        return a * a, a * 3.0, a * 4.0, torch.neg(a)  # the neg comes last: the sweep is past the muls
+
+    gm = fx.symbolic_trace(model)
+    placeholder, sigmoid, square = list(gm.graph.nodes)[:3]
+
+    def rewire(y):
+        square.args = (placeholder, sigmoid)  # behind FX's hooks: the mul is dormant and no rewrite reaches it
+        return ("mul", y, -1.0)
+
+    rules = ruleset("rewired",
+                    rule("silu", ops.mul(x, ops.sigmoid(x)), ops.silu(x)),
+                    rule("neg-to-mul", ops.neg(var("y")), compute(rewire)))
+    done = _outcome(gm, rules)
+    assert [r[:2] for r in done[1]] == [("neg-to-mul", "neg"), ("silu", "mul")]
+    gm.graph.lint()
+    a = torch.randn(5)
+    got, want = gm(a), (torch.nn.functional.silu(a), a * 3.0, a * 4.0, -a)
+    for g, w in zip(got, want):
+        torch.testing.assert_close(g, w)
+
+
 @pytest.mark.parametrize("name", zoo.names())
 def test_dormant_candidates_are_ones_no_rule_may_match(name):
     """From the anchors' side: never a candidate where some rule's ``may_match`` holds, and for a target
