@@ -465,19 +465,26 @@ def ratios(t) -> dict[str, float]:
 
 
 def verdicts(results: dict, flat_tolerance: float) -> list[str]:
-    """PASS/FAIL per target, judged at 10k (the issue's size) or the largest size measured."""
+    """PASS/FAIL per target: the speed-ups at every size measured, flatness across them, the absent-root rules'
+    cost at 10k (the issue's size) or the largest size measured."""
     ref = 10_000 if 10_000 in results else max(results)
-    t, r = results[ref], ratios(results[ref])
     lines = []
-    for k in (6, 50):
-        if f"replace_pattern {k}" in t:
-            v = r[f"replace_pattern / ours total, {k} rules"]
-            lines.append(_verdict(v >= 50, f"{ref} nodes, {k} rules: replace_pattern / ours (total, with "
-                                  f"recompile) = {v:.1f}x (target >= 50x)"))
-        v = r[f"PMP 1-pass / ours aten bare, {k} rules"]
-        lines.append(_verdict(v >= 3, f"{ref} nodes, {k} rules: PatternMatcherPass (1 pass) / ours (no "
-                              f"recompile) = {v:.2f}x (target >= 3x; fixpoint PMP: "
-                              f"{r[f'PMP fixpoint / ours aten bare, {k} rules']:.2f}x)"))
+    for n in sorted(results):
+        t, r = results[n], ratios(results[n])
+        for k in (6, 50):
+            if f"replace_pattern {k}" in t:
+                v = r[f"replace_pattern / ours total, {k} rules"]
+                # any engine whose result is recompiled pays one recompile: replace_pattern / that is its ceiling
+                ceiling = t[f"replace_pattern {k}"].total / t[f"ours torch {k}"].recompile
+                lines.append(_verdict(v >= 50, f"{n} nodes, {k} rules: replace_pattern / ours (total, with "
+                                      f"recompile) = {v:.1f}x (target >= 50x; without recompile "
+                                      f"{r[f'replace_pattern / ours bare, {k} rules']:.0f}x; ceiling for any "
+                                      f"engine that recompiles once: {ceiling:.1f}x)"))
+            v = r[f"PMP 1-pass / ours aten bare, {k} rules"]
+            lines.append(_verdict(v >= 3, f"{n} nodes, {k} rules: PatternMatcherPass (1 pass) / ours (no "
+                                  f"recompile) = {v:.2f}x (target >= 3x; fixpoint PMP: "
+                                  f"{r[f'PMP fixpoint / ours aten bare, {k} rules']:.2f}x)"))
+    t, r = results[ref], ratios(results[ref])
     for k in (6, 50):
         per_node = {n: results[n][f"ours torch {k}"].bare / n * 1e6 for n in sorted(results)}
         spread = max(per_node.values()) / min(per_node.values())
@@ -550,6 +557,26 @@ def pmp_surgery_share(n: int, repeat: int = 5) -> str:
             f"surgery {f * 1e3:.1f} ms ({100 * f / t:.0f}%); 3x faster would be {t / 3 * 1e3:.1f} ms for all of ours")
 
 
+def recompile_anatomy(n: int, repeat: int = 3) -> str:
+    """What one ``GraphModule.recompile()`` of the rewritten graph costs, and how much of it is CPython's own
+    ``compile()`` of the generated source (no engine that hands back a recompiled module avoids that part)."""
+    gm, _ = build(n, TORCH_OPS)
+    run_ours(gm, our_rules(LIVE))
+    whole, compiling = [], []
+    for _ in range(repeat):
+        gc.collect()
+        start = time.perf_counter()
+        gm.recompile()
+        whole.append(time.perf_counter() - start)
+        source = gm.code
+        start = time.perf_counter()
+        compile(source, "<recompiled>", "exec")
+        compiling.append(time.perf_counter() - start)
+    w, c = statistics.median(whole), statistics.median(compiling)
+    return (f"recompile of the rewritten {n}-node module: {w * 1e3:.1f} ms, of which CPython's compile() of the "
+            f"generated source {c * 1e3:.1f} ms ({100 * c / w:.0f}%)")
+
+
 def machine_note() -> str:
     start = time.perf_counter()
     total = 0
@@ -590,6 +617,7 @@ def main(argv=None):
               f"50 rules {work[50][0]} / {work[50][1]}")
     print("\n" + side_note_register_replacement(sizes[0], checker(sizes[0])))
     print(pmp_surgery_share(10_000 if 10_000 in sizes else sizes[-1]))
+    print(recompile_anatomy(10_000 if 10_000 in sizes else sizes[-1]))
     print("\n" + "\n".join(verdicts(results, args.flat_tolerance)))
     if args.profile:
         print("\n" + profile_ours(10_000, rules[6]))
