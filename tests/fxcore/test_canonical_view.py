@@ -148,29 +148,21 @@ def test_facts_belong_to_one_table():
         CanonicalView(other, facts=TargetFacts(default_table()))
 
 
-def test_the_memo_starts_over_at_its_limit(monkeypatch):
-    """Shapes with ever new literals cannot grow a shared memo without bound; answers stay right."""
+def test_the_shared_maps_start_over_at_their_limits(monkeypatch):
+    """Shapes with ever new literals, or ever new targets, cannot grow shared facts without bound; answers stay
+    right."""
     from fxcore.resolve_memo import ResolutionMemo
 
     monkeypatch.setattr(ResolutionMemo, "LIMIT", 8)
-    table = default_table()
-    facts = TargetFacts(table)
-    g = fx.Graph()
-    x = g.placeholder("x")
-    for k in range(40):
-        n = g.call_function(torch.add, (x, float(k)))
-        assert _same(CanonicalView(table, facts=facts).resolve(n), table.resolve(n))
-        assert facts.memo.size() <= 8
-
-
-def test_the_target_maps_start_over_at_their_limit(monkeypatch):
     monkeypatch.setattr(TargetFacts, "LIMIT", 2)
     table = default_table()
     facts = TargetFacts(table)
     g = fx.Graph()
     x = g.placeholder("x")
-    calls = [g.call_function(f, (x,)) for f in (torch.relu, torch.neg, torch.sigmoid, torch.tanh, torch.sin)]
-    calls += [g.call_method(m, (x,)) for m in ("relu", "neg", "sigmoid")]
-    for n in calls * 2:
-        assert CanonicalView(table, facts=facts).possible_ops(n) == table.possible_ops(n)
-        assert len(facts.possible_calls) <= 2 and len(facts.possible) <= 2
+    shapes = [g.call_function(torch.add, (x, float(k))) for k in range(40)]
+    targets = [g.call_function(f, (x,)) for f in (torch.relu, torch.neg, torch.sigmoid, torch.tanh, torch.sin)]
+    targets += [g.call_method(m, (x,)) for m in ("relu", "neg", "sigmoid")]
+    for n in shapes + targets * 2:
+        view = CanonicalView(table, facts=facts)
+        assert _same(view.resolve(n), table.resolve(n)) and view.possible_ops(n) == table.possible_ops(n)
+        assert facts.memo.size() <= 8 and len(facts.possible_calls) <= 2 and len(facts.possible) <= 2
