@@ -317,8 +317,7 @@ class _Driver:
                                     self._reach(user)
 
     def _wake_changed(self) -> None:
-        """Queue, in graph order, the dormant candidates some rule may match now without a rewrite having reached
-        them.
+        """Queue, in graph order, the dormant candidates some rule may match now though no rewrite reached them.
 
         Only Python code can do that: a `Compute` replacement is handed the bound nodes and may set another
         node's ``args`` (FX fires no hook for it). Checked once the queue runs dry after such a replacement.
