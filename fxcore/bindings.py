@@ -35,10 +35,15 @@ class Bindings(Mapping):
         object.__setattr__(self, "_d", d)
         object.__setattr__(self, "_hash", None)
 
-    @classmethod
-    def of(cls, d: dict) -> "Bindings":
-        """Bindings over ``d`` itself (no copy): for callers that hand over a fresh dict they never touch again."""
-        self = _new(cls)
+    @staticmethod
+    def of(d: dict) -> "Bindings":
+        """Bindings over ``d`` itself (no copy): for callers that hand over a fresh dict they never touch again.
+
+        >>> from unify import var
+        >>> Bindings.of({var('x'): 1})
+        Bindings({~x: 1})
+        """
+        self = _new(Bindings)
         _set_d(self, d)
         _set_hash(self, None)
         return self

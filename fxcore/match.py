@@ -47,6 +47,7 @@ __all__ = ["Match", "FailedMatch", "CompiledPattern", "OpIndex", "CanonicalView"
 
 
 _new_tuple = tuple.__new__  # builds a NamedTuple without its Python-level __new__
+_bindings_of = Bindings.of  # a plain function (a staticmethod): no class lookup per match
 
 
 class Match(NamedTuple):
@@ -292,7 +293,8 @@ class CompiledPattern:
             nodes = tuple(sorted(dict.fromkeys(matched)))
         # every variable is bound in a solution: only ignore_literals jumps skip instructions, and
         # term patterns are compiled without it
-        bindings = Bindings.of(dict(zip(self.program.variables, slots)))
+        variables = self.program.variables
+        bindings = _bindings_of({variables[0]: slots[0]} if len(slots) == 1 else dict(zip(variables, slots)))
         return _new_tuple(Match, (self.pattern, sol.roots[0], bindings, nodes, sol.roots))  # Match(...), quicker
 
 

@@ -15,6 +15,7 @@ fxcore.match.find_matches : where matches come from.
 from __future__ import annotations
 
 import functools
+import operator
 import re
 import weakref
 from typing import Any, Callable, NamedTuple
@@ -103,6 +104,7 @@ def _plain(bindings) -> Any:
 
 
 _UNBOUND = object()
+_getitem = operator.getitem
 
 
 def _leaf(graph: Graph, t: Any, bindings, attrs: dict) -> Any:
@@ -514,14 +516,20 @@ def _erase_dead(match: Match, bound, graph: Graph, table, view=None) -> None:
         n = stack.pop()
         if n._erased or n.op in ("placeholder", "output"):
             continue
-        if n.users:  # dead only if every user is an unused getitem (the unread outputs of a multi-output op)
-            if not all(map(dead_getitem, n.users)) or impure(n):
+        users = n.users
+        if users:  # dead only if every user is an unused getitem (the unread outputs of a multi-output op)
+            if next(iter(users)).target is not _getitem or not all(map(dead_getitem, users)) or impure(n):
                 continue
-            for user in list(n.users):
+            for user in list(users):
                 erase(graph, user)
         elif (n in roots or n not in matched) and impure(n):  # the matcher found its inner nodes pure
             continue
-        live = [i for i in n._input_nodes if not i._erased]  # (FX's all_input_nodes, without the copy)
+        inputs = n._input_nodes
+        if len(inputs) == 1:  # the commonest: nothing to sort
+            stack.extend([i for i in inputs if not i._erased])
+            erase(graph, n)
+            continue
+        live = [i for i in inputs if not i._erased]  # (FX's all_input_nodes, without the copy)
         erase(graph, n)
         if len(live) > 1:
             live.sort()

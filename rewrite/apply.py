@@ -434,12 +434,14 @@ class _Driver:
             return None
         name, trace = node.name, node.meta.get("stack_trace")
         self.watch.before_rewrite(node)  # while its arguments are intact: surgery may erase it
-        if entry.computed:
-            self._computed = True  # (see _wake_changed)
         try:
-            term = replacement_term(rule, match, self.gm, self.journal)
-            if term is None:  # a Python replacement declined this match
-                return None
+            if entry.computed:
+                self._computed = True  # (see _wake_changed)
+                term = replacement_term(rule, match, self.gm, self.journal)
+                if term is None:  # the Python replacement declined this match
+                    return None
+            else:
+                term = rule.replacement
             new_nodes, values = rewrite_match(self.gm, match, term, rule_id=rule.id, table=self.emit_table,
                                               view=self.view, before_reuse=self.journal.before_reuse)
         except RuleError:
