@@ -225,6 +225,17 @@ class CompiledPattern:
                 out.append(ins[2])
         return tuple(dict.fromkeys(out))
 
+    @cached_property
+    def inner_ops(self) -> tuple:
+        """The op keys of the pattern's inner nodes (every op term but the roots), in order of first mention: a
+        node may be inside a match of this pattern, below its root, only if it may be one of these ops.
+
+        >>> from unify import var
+        >>> compile_pattern(('mul', var('x'), ('sigmoid', ('neg', var('x'))))).inner_ops
+        ('sigmoid', 'neg')
+        """
+        return tuple(dict.fromkeys(ins[2] for ins in self.program.code if ins[0] == OP and ins[5]))
+
     def may_match(self, node: Node, view: CanonicalView) -> bool:
         """A cheap necessary condition, read from targets only: every op in ``input_ops`` may be an input.
 

@@ -268,10 +268,15 @@ def _create_call(graph: Graph, target: Any, args: tuple, kwargs: dict, name: str
 
 
 class Rewritten(NamedTuple):
-    """What `rewrite_match` did: the new nodes in graph order, and the value each root's users now see."""
+    """What `rewrite_match` did: the new nodes in graph order, the value each root's users now see, the users
+    whose arguments now read it (``rewired``) and the nodes that lost a user to the rewrite but live on
+    (``survivors``: inputs of erased nodes, the old inputs of a reused root). A match the rewrite made possible
+    has one of the new nodes or rewired users in it, or a survivor as an inner node."""
 
     new_nodes: list[Node]
     values: tuple
+    rewired: list[Node] | tuple = ()
+    survivors: list[Node] | tuple = ()
 
 
 def replace_match(gm: GraphModule | Graph, match: Match, replacement: Any, *, rule_id: str,
@@ -338,23 +343,24 @@ def rewrite_match(gm: GraphModule | Graph, match: Match, replacement: Any, *, ru
         else:
             value = _computed_by_match(replacement, match, bindings, view, table)
         if isinstance(value, Node):  # a redirect to a bound or matched node: nothing to build
-            _redirect(at, value, [])
-            _erase_dead(match, bound, graph, table, view)
-            return Rewritten([], (value,))
-        if before_reuse is not None and _reuse_root(at, replacement, bindings, gm, table, view, rule_id,
-                                                    before_reuse):
-            _erase_dead(match, bound, graph, table, view)
-            return Rewritten([at], (at,))
+            rewired = _redirect(at, value, [])
+            return Rewritten([], (value,), rewired, _erase_dead(match, bound, graph, table, view))
+        dropped = None if before_reuse is None else _reuse_root(at, replacement, bindings, gm, table, view,
+                                                                  rule_id, before_reuse)
+        if dropped is not None:
+            survivors = _erase_dead(match, bound, graph, table, view)
+            survivors += [n for n in dropped if not n._erased]  # (the matched ones were erased just now)
+            return Rewritten([at], (at,), [], survivors)
     before = at.prev
     with graph.inserting_before(at):
         values = _build(graph, roots, replacement, match, table)
     new = _nodes_between(before, at)
     if new:
         _annotate(new, match.root, roots, gm, rule_id)
+    rewired = []
     for root, value in zip(roots, values):
-        _redirect(root, value, new)
-    _erase_dead(match, bound, graph, table, view)
-    return Rewritten(new, values)
+        rewired += _redirect(root, value, new)
+    return Rewritten(new, values, rewired, _erase_dead(match, bound, graph, table, view))
 
 
 def _computed_by_match(term: Any, match: Match, bindings: dict, view, table) -> Node | None:
@@ -390,29 +396,32 @@ def _computed_by_match(term: Any, match: Match, bindings: dict, view, table) -> 
     return None
 
 
-def _reuse_root(root: Node, term: Any, bindings: dict, gm, table, view, rule_id: str, before_reuse) -> bool:
-    """Turn ``root`` into the call ``term`` in place (see `rewrite_match`); False, changing nothing, when it
-    cannot be: ``term`` is not one call over variables and literals (``Attr`` operands need nodes), the
-    root is not a used, pure call_function, or the call would read the root itself."""
+def _reuse_root(root: Node, term: Any, bindings: dict, gm, table, view, rule_id: str, before_reuse
+                ) -> list[Node] | None:
+    """Turn ``root`` into the call ``term`` in place (see `rewrite_match`) and return the nodes it read and no
+    longer reads; None, changing nothing, when it cannot be: ``term`` is not one call over variables and
+    literals (``Attr`` operands need nodes), the root is not a used, pure call_function, or the call would
+    read the root itself."""
     if type(term) is not tuple or not term or not isinstance(term[0], str) or not _flat(term):
-        return False
+        return None
     if root.op != "call_function" or not root.users:
-        return False
+        return None
     if view.impure(root) if view is not None else _ops.is_impure(root, table):
-        return False  # its effect must stay
+        return None  # its effect must stay
     operands = []
     for t in term[1:]:
         if isinstance(t, Attr):
-            return False
+            return None
         value = _leaf(root.graph, t, bindings, {})
         if value is root:
-            return False
+            return None
         operands.append(value)
     table = _ops.default_table() if table is None else table
     target, args, kwargs, name = _emitted(term[0], tuple(operands), table)
     fake_mode = fake_mode_of((root,))
     before_reuse(root)
     retarget(root, target)  # FX's per-target side table follows
+    read = list(root._input_nodes)  # (FX updates the dict in place)
     root._update_args_kwargs(args, kwargs)
     meta = root.meta  # the same dict (set through Node.__setattr__, a new one would move the node in FX's table)
     kept = inherited_meta(meta, rule_id)
@@ -420,7 +429,8 @@ def _reuse_root(root: Node, term: Any, bindings: dict, gm, table, view, rule_id:
     meta.update(kept)
     rename(root, name if name is not None else root.graph._target_to_str(target))
     propagate_val(root, gm, fake_mode)
-    return True
+    reads = root._input_nodes
+    return [n for n in read if n not in reads]
 
 
 def _same_operand(a: Any, b: Any) -> bool:
@@ -459,17 +469,17 @@ def _build(graph: Graph, roots: tuple, replacement: Any, match: Match, table) ->
     return tuple(values)
 
 
-def _redirect(root: Node, value: Any, new: list[Node]) -> None:
+def _redirect(root: Node, value: Any, new: list[Node]) -> list[Node]:
+    """Point the users of ``root`` (but the ``new`` nodes) at ``value``; returns them."""
     if not isinstance(value, Node):
         raise ReplacementError(f"the replacement of node {root.name!r} is the literal {value!r}; a node's "
                                f"value must be replaced by a node (e.g. ('full_like', x, {value!r}))")
     if value is root:
-        return
+        return []
     if new and not root.users.keys().isdisjoint(new):  # new nodes that use the root keep using it
         fresh = set(new)
-        root.replace_all_uses_with(value, delete_user_cb=lambda user: user not in fresh)
-    else:
-        root.replace_all_uses_with(value)
+        return root.replace_all_uses_with(value, delete_user_cb=lambda user: user not in fresh)
+    return root.replace_all_uses_with(value)
 
 
 def _nodes_between(before: Node, end: Node) -> list[Node]:
@@ -497,9 +507,10 @@ def _hoist_inputs(at: Node, match: Match, bound) -> None:
         at.prepend(n)
 
 
-def _erase_dead(match: Match, bound, graph: Graph, table, view=None) -> None:
+def _erase_dead(match: Match, bound, graph: Graph, table, view=None) -> list[Node]:
     """Erase matched nodes and bound nodes (the nodes among the ``bound`` values), then their inputs, that have no
-    users left but unused getitems (which go with them; never impure nodes).
+    users left but unused getitems (which go with them; never impure nodes). Returns the nodes looked at and
+    kept (but placeholders): the inputs of erased nodes among them lost a user.
 
     Latest first: a stack in graph order, and each erased node's live inputs pushed in graph order.
     """
@@ -512,6 +523,7 @@ def _erase_dead(match: Match, bound, graph: Graph, table, view=None) -> None:
         if isinstance(n, Node) and not n.users:
             stack = sorted(dict.fromkeys((*stack, *(n for n in bound if isinstance(n, Node) and not n.users))))
             break
+    kept = []
     while stack:
         n = stack.pop()
         if n._erased or n.op in ("placeholder", "output"):
@@ -519,10 +531,12 @@ def _erase_dead(match: Match, bound, graph: Graph, table, view=None) -> None:
         users = n.users
         if users:  # dead only if every user is an unused getitem (the unread outputs of a multi-output op)
             if next(iter(users)).target is not _getitem or not all(map(dead_getitem, users)) or impure(n):
+                kept.append(n)
                 continue
             for user in list(users):
                 erase(graph, user)
         elif (n in roots or n not in matched) and impure(n):  # the matcher found its inner nodes pure
+            kept.append(n)
             continue
         inputs = n._input_nodes
         if len(inputs) == 1:  # the commonest: nothing to sort
@@ -534,3 +548,4 @@ def _erase_dead(match: Match, bound, graph: Graph, table, view=None) -> None:
         if len(live) > 1:
             live.sort()
         stack.extend(live)
+    return kept

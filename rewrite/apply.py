@@ -83,7 +83,8 @@ class RulePlan:
     by_root: tuple[tuple[Any, tuple[_Entry, ...]], ...]
     depth: int
     # a memo of the applies' decisions per call_function target: id(target) -> (rules, None or _RESOLVE;
-    # the target, keeping the id alive). Such a decision reads the target, the plan and the table only.
+    # the target, keeping the id alive; may such a node be an inner node of a match). Such a decision reads
+    # the target, the plan and the table only.
     call_rules: dict = field(default_factory=dict, compare=False, repr=False)
     # what the applies' views learn from targets and call shapes (the table's, not one graph's)
     facts: TargetFacts | None = field(default=None, compare=False, repr=False)
@@ -93,6 +94,7 @@ class RulePlan:
     rank: dict = field(init=False, compare=False, repr=False)
     roots_are_names: bool = field(init=False, compare=False, repr=False)
     input_ops: frozenset = field(init=False, compare=False, repr=False)
+    inner_ops: frozenset | None = field(init=False, compare=False, repr=False)  # None: any node may be inner
     rule_ids: tuple = field(init=False, compare=False, repr=False)
     idle_stats: dict = field(init=False, compare=False, repr=False)  # rule id -> the stats of a rule never tried
 
@@ -101,6 +103,7 @@ class RulePlan:
         derived = {"root_index": dict(self.by_root), "rank": {entry: i for i, entry in enumerate(self.entries)},
                    "roots_are_names": all(isinstance(op, str) for op, _ in self.by_root),
                    "input_ops": frozenset(op for e in self.entries for op in e.pattern.input_ops),
+                   "inner_ops": _inner_ops(self.entries, self.facts.table if self.facts else default_table()),
                    "rule_ids": ids, "idle_stats": {rid: RuleStats(rid, 0, 0, 0.0) for rid in ids}}
         for name, value in derived.items():
             object.__setattr__(self, name, value)
@@ -116,6 +119,20 @@ class RulePlan:
         depth = max((_depth(entry.rule.pattern) for entry in entries), default=1)
         return RulePlan(ruleset.name, entries, tuple((op, tuple(es)) for op, es in index.items()), depth,
                         facts=TargetFacts(table))
+
+
+def _inner_ops(entries, table) -> frozenset | None:
+    """The canonical ops of every rule's inner nodes; None when one is an exact target or a module type (an op
+    the table does not know), which possible ops cannot rule out.
+
+    >>> from rewrite.pyrules import ops, rule, ruleset
+    >>> from unify import var
+    >>> plan = RulePlan.build(ruleset("s", rule("r", ops.neg(ops.neg(var("x"))), var("x"))), default_table())
+    >>> sorted(plan.inner_ops)
+    ['neg']
+    """
+    keys = {key for entry in entries for key in entry.pattern.inner_ops}
+    return frozenset(keys) if all(isinstance(key, str) and key in table for key in keys) else None
 
 
 def _depth(term: Any) -> int:
@@ -202,7 +219,9 @@ class _Driver:
         self._roots_are_names = plan.roots_are_names
         # (op kind, id(target)) -> (rules for the target, None or _RESOLVE; the target: keeps the id alive)
         self._rootable: dict[tuple, tuple[Any, Any]] = {}
-        self._rootable_calls = plan.call_rules  # the same for call_function (id(target) -> ...), kept by the plan
+        # the same for call_function, kept by the plan: id(target) -> (its rules, the target, may it be an inner
+        # node of some match: _inner)
+        self._rootable_calls = plan.call_rules
         self.fired: dict[str, int] = dict.fromkeys(plan.rule_ids, 0)
         self.attempts: dict[str, int] = dict.fromkeys(plan.rule_ids, 0)
         self.seconds: dict[str, float] = dict.fromkeys(plan.rule_ids, 0.0)
@@ -234,9 +253,7 @@ class _Driver:
         op = node.op
         if op == "call_function":  # the commonest: keyed by the target's id alone (no key tuple to build)
             hit = self._rootable_calls.get(id(node.target))
-            if hit is None:
-                hit = TargetFacts.remember(self._rootable_calls, id(node.target), (self._by_target(node), node.target))
-            return hit[0]
+            return (hit if hit is not None else self._call_facts(node))[0]
         if op == "call_module":
             return self._by_target(node)
         key = (op, id(node.target))
@@ -244,6 +261,11 @@ class _Driver:
         if hit is None:
             hit = self._rootable[key] = (self._by_target(node), node.target)  # keeps the id alive
         return hit[0]
+
+    def _call_facts(self, node: fx.Node) -> tuple:
+        """``(_by_target(node), node.target, _inner(node))`` of a call_function node, remembered by target."""
+        return TargetFacts.remember(self._rootable_calls, id(node.target),
+                                    (self._by_target(node), node.target, self._inner(node)))
 
     def _by_target(self, node: fx.Node) -> Any:
         """Rules for ``node`` decided by its target: a tuple, None (no rule can root there), or _RESOLVE."""
@@ -306,15 +328,14 @@ class _Driver:
                 continue
             entries = entries_for(node)
             if entries:
-                touched = try_rules(node, entries)
-                if touched:
+                done = try_rules(node, entries)
+                if done is not None:
                     if not once:
-                        enqueue(touched)
-                    elif dormant:  # one sweep: a dormant user whose arguments changed is tried at its place
-                        for n in touched:
-                            for user in n.users:
-                                if user in dormant:
-                                    self._reach(user)
+                        enqueue(*done)
+                    elif dormant:  # one sweep: a dormant node whose arguments changed is tried at its place
+                        for n in done[0]:
+                            if n in dormant:
+                                self._reach(n)
 
     def _wake_changed(self) -> None:
         """Queue, in graph order, the dormant candidates some rule may match now though no rewrite reached them.
@@ -391,25 +412,52 @@ class _Driver:
                     del dormant[n]
         return dormant
 
-    def _enqueue(self, touched: list[fx.Node]) -> None:
-        """Queue the touched nodes and their users up to the plan's depth: every node that can root a match
-        with a touched node inside it (a touched node is level 0, a rule roots at most ``depth`` levels up)."""
-        frontier, target_rules, top = touched, self._target_rules, self.plan.depth
-        queued, later, dormant = self._queued, self._later, self._dormant
+    def _enqueue(self, changed: list[fx.Node], survivors: list[fx.Node]) -> None:
+        """Queue what a rewrite may have made matchable (`fxcore.surgery.Rewritten`): the changed nodes (new
+        nodes, a reused root, users whose arguments now read another value) as roots; and, up to the plan's
+        depth, the users of every changed node or survivor (a node that lost a user) that may be an inner node
+        of some rule's match, climbing through such nodes only (below a match's root, every node on the way
+        down to one of its nodes is an inner node)."""
+        target_rules, top, inner = self._target_rules, self.plan.depth, self._may_be_inner
+        queued, later, dormant, calls = self._queued, self._later, self._dormant, self._rootable_calls
+        nodes, lifted = changed, []
+        for node in survivors:  # not a root of anything new (its arguments are as they were): its users are level 1
+            hit = calls.get(id(node.target)) if node.op == "call_function" else None
+            if not node._erased and (hit[2] if hit is not None else inner(node)):
+                lifted.extend(node.users)
         for level in range(top + 1):
-            above = []
-            for node in frontier:
-                if node not in queued and not node._erased and target_rules(node) is not None:  # some rule may root
-                    if dormant and node in dormant:
+            above, lifted = lifted, []
+            for node in nodes:
+                if node._erased:
+                    continue
+                # (_target_rules and _may_be_inner, the commonest case inlined: a call_function target seen before)
+                hit = calls.get(id(node.target)) if node.op == "call_function" else None
+                if (hit[0] if hit is not None else target_rules(node)) is not None and node not in queued:
+                    if dormant and node in dormant:  # some rule may root here
                         self._reach(node)
                     if node not in queued:
                         later.append(node)
                         queued.add(node)
-                if level < top:
+                if level < top and (hit[2] if hit is not None else inner(node)):
                     above.extend(node.users)
-            frontier = above
+            nodes = above
 
-    def _try_rules(self, node: fx.Node, entries: tuple[_Entry, ...]) -> list[fx.Node]:
+    def _may_be_inner(self, node: fx.Node) -> bool:
+        """`_inner`, cached per call_function target."""
+        if node.op == "call_function":
+            hit = self._rootable_calls.get(id(node.target))
+            return (hit if hit is not None else self._call_facts(node))[2]
+        return self._inner(node)
+
+    def _inner(self, node: fx.Node) -> bool:
+        """May ``node`` be an inner node of some rule's match? Only if it may be one of `RulePlan.inner_ops`."""
+        inner_ops = self.plan.inner_ops
+        if inner_ops is None:
+            return True
+        ops = self.view.possible_ops(node)
+        return ops is None or not inner_ops.isdisjoint(ops)
+
+    def _try_rules(self, node: fx.Node, entries: tuple[_Entry, ...]) -> tuple[list, list] | None:
         view, attempts, clock = self.view, self.attempts, time.perf_counter
         for entry in entries:
             rule_id = entry.rule_id
@@ -423,9 +471,10 @@ class _Driver:
                 self.seconds[rule_id] += clock() - start
             if touched is not None:
                 return touched
-        return []
+        return None
 
-    def _try(self, node: fx.Node, entry: _Entry) -> list[fx.Node] | None:
+    def _try(self, node: fx.Node, entry: _Entry) -> tuple[list, list] | None:
+        """Rewrite at ``node`` with ``entry``'s rule if it matches: (changed nodes, survivors) for `_enqueue`."""
         match = entry.pattern.match(node, view=self.view)
         if not match:
             return None
@@ -442,8 +491,9 @@ class _Driver:
                     return None
             else:
                 term = rule.replacement
-            new_nodes, values = rewrite_match(self.gm, match, term, rule_id=rule.id, table=self.emit_table,
-                                              view=self.view, before_reuse=self.journal.before_reuse)
+            new_nodes, values, rewired, survivors = rewrite_match(
+                self.gm, match, term, rule_id=rule.id, table=self.emit_table, view=self.view,
+                before_reuse=self.journal.before_reuse)
         except RuleError:
             raise
         except Exception as exc:
@@ -461,9 +511,7 @@ class _Driver:
             for user in node.users:  # are the same objects, but they are not dormant any more (_dormant_among)
                 if user in self._dormant:
                     self._reach(user)
-        if isinstance(new_value, fx.Node) and new_value not in new_nodes:
-            return [*new_nodes, new_value]  # a redirect: revisit the users it gained
-        return new_nodes
+        return (new_nodes + rewired if rewired else new_nodes), survivors
 
     def report(self, before: int, after: int, seconds: float, dry_run: bool) -> Report:
         idle, fired, spent = self.plan.idle_stats, self.fired, self.seconds  # most rules of a big set never try

@@ -235,3 +235,32 @@ def test_create_call_runs_foreign_create_hooks_with_the_arguments_in_place():
 def test_create_call_keeps_fx_warning_for_raw_symbolic_arguments():
     from fxcore.surgery import _PLAIN_ARGUMENT_TYPES
     assert torch.SymInt not in _PLAIN_ARGUMENT_TYPES and list not in _PLAIN_ARGUMENT_TYPES
+
+
+def test_a_rewrite_says_which_users_it_rewired_and_which_nodes_lost_a_user():
+    """What the driver revisits: the users now reading the new value, and the nodes that lost a user and live on."""
+    def program(a):
+        s = torch.sin(a)
+        t = torch.neg(torch.neg(s))
+        return torch.cos(t), torch.tanh(t), torch.exp(s)
+    gm = fx.symbolic_trace(program)
+    (m,) = find_matches(gm.graph, ("neg", ("neg", x)))
+    sin, users = m.bindings[x], list(m.root.users)
+    done = rewrite_match(gm, m, x, rule_id="neg-neg")
+    assert done.values == (sin,) and done.new_nodes == [] and done.rewired == users
+    assert done.survivors == [sin] and all(n._erased for n in m.nodes)  # sin lost the inner neg, still feeds exp
+
+
+def test_a_reused_root_names_the_operands_it_no_longer_reads():
+    """add(p, mul(q, r)) -> neg(q) in place: the root stops reading p, and the erased mul's operands lost it (q
+    is read by the root now, but it lost the mul all the same): each one lives on, a survivor."""
+    def program(a):
+        p, q, r = torch.sin(a), torch.cos(a), torch.tanh(a)
+        return torch.add(p, torch.mul(q, r)).exp() + p + q + r
+    gm = fx.symbolic_trace(program)
+    (m,) = find_matches(gm.graph, ("add", x, ("mul", y, var("z"))))
+    p, q, r = m.bindings[x], m.bindings[y], m.bindings[var("z")]
+    mul = m.root.args[1]
+    done = rewrite_match(gm, m, ("neg", y), rule_id="keep-q", before_reuse=lambda node: None)
+    assert done.new_nodes == [m.root] and m.root.args == (q,) and done.rewired == [] and mul._erased
+    assert {p, q, r} <= set(done.survivors) and mul not in done.survivors
