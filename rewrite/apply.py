@@ -466,11 +466,11 @@ class _Driver:
                 continue
             start = clock()
             try:
-                touched = self._try(node, entry)
+                done = self._try(node, entry)
             finally:
                 self.seconds[rule_id] += clock() - start
-            if touched is not None:
-                return touched
+            if done is not None:
+                return done
         return None
 
     def _try(self, node: fx.Node, entry: _Entry) -> tuple[list, list] | None:
