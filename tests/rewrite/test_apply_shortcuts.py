@@ -165,3 +165,14 @@ def test_shortcuts_rewrite_what_full_resolution_rewrites_on_random_graphs(steps)
         _slow(m)
         slow = _outcome(fx.symbolic_trace(program), _CHAIN)
     assert fast == slow
+
+
+def test_in_one_sweep_a_dormant_candidate_a_rewrite_rewired_is_tried_at_its_place():
+    """once=True: the mul of ``mul(a, neg(neg(sigmoid(a))))`` is dormant; neg-neg rewires it to the sigmoid
+    before the sweep reaches it, so silu fires there in the same sweep."""
+    rules = ruleset("revive",
+                    rule("neg-neg", ops.neg(ops.neg(x)), x),
+                    rule("silu", ops.mul(x, ops.sigmoid(x)), ops.silu(x)))
+    gm = fx.symbolic_trace(lambda a: a * torch.neg(torch.neg(torch.sigmoid(a))) * (a * 2.0) * 3.0)
+    apply(gm, rules, once=True)
+    assert [r.rule_id for r in report_of(gm).rewrites] == ["neg-neg", "silu"]
