@@ -376,8 +376,8 @@ def test_a_rewired_user_is_looked_at_as_an_inner_node():
 
 
 def test_a_node_that_lost_a_user_is_looked_at_as_an_inner_node():
-    """neg(neg(z)) fails while the inner neg has a second user, add(cos(z), cos(s)); once drop-cos erases that
-    user's cos, the neg-neg above it (behind the sweep, and touched by no rewrite) matches."""
+    """neg(neg(z)) fails while the inner neg has a second user, the cos of sin(z) + cos(s); once drop-cos erases
+    that cos, the neg-neg above it (behind the sweep, and touched by no rewrite) matches."""
     def program(z):
         s = -z
         p = -s
