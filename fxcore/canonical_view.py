@@ -124,9 +124,9 @@ class CanonicalView:
             return entry[3]
         op = node.op
         if op == "call_module":  # the module object decides: never shared through the memo
-            if not self._cache_module_calls:
-                return self._compute(node)
             found = self._compute(node)
+            if not self._cache_module_calls:
+                return found
         else:
             found = (op, ()) if op in _LEAVES else self._memo.resolve(node, self._compute)
         self._cache[node] = (node._args, node._kwargs, node.target, found)
