@@ -115,6 +115,7 @@ class CanonicalView:
         # an identity check on it keeps the cache valid across rewrites of the graph
         self._cache: dict[Node, tuple] = {}
         self._memo, self._impure_by_name = facts.memo, facts.impure_by_name
+        self._plans = facts.memo.plans
         self._possible, self._possible_calls = facts.possible, facts.possible_calls
 
     def resolve(self, node: Node) -> tuple[Any, tuple]:
@@ -127,8 +128,18 @@ class CanonicalView:
             found = self._compute(node)
             if not self._cache_module_calls:
                 return found
+        elif op in _LEAVES:
+            found = (op, ())
         else:
-            found = (op, ()) if op in _LEAVES else self._memo.resolve(node, self._compute)
+            plan = None
+            if not node._kwargs:  # the memo's commonest case, looked up here: an all-node positional call
+                args = node._args
+                for a in args:
+                    if type(a) is not Node:
+                        break
+                else:
+                    plan = self._plans.get((op, id(node.target), len(args)))
+            found = plan.fill(args) if plan is not None else self._memo.resolve(node, self._compute)
         self._cache[node] = (node._args, node._kwargs, node.target, found)
         return found
 

@@ -47,10 +47,12 @@ MAX_FAST_LENGTH = 64
 """Longer programs are left to the iterative interpreter (one call frame per instruction here)."""
 
 
-def compile_fast(program: Program) -> Callable | None:
+def compile_fast(program: Program, table=None) -> Callable | None:
     """``run(root, view, accept) -> Solution | None``, or None if the program is not compiled.
 
     Every step returns False or the accepted ``Solution``, which travels back up the chain.
+    With the op ``table`` the program was compiled against, an inner node of an op that table calls
+    pure whatever its operands is not asked `CanonicalView.impure` when the view reads that table.
 
     See Also
     --------
@@ -72,7 +74,7 @@ def compile_fast(program: Program) -> Callable | None:
 
     step = finish
     for ins in reversed(code):
-        step = _BUILDERS[ins[0]](ins, step)
+        step = _op(ins, step, table) if ins[0] == OP else _BUILDERS[ins[0]](ins, step)
 
     def run(root: Node, view, accept) -> Solution | None:
         regs = [None] * nregs
@@ -82,9 +84,18 @@ def compile_fast(program: Program) -> Callable | None:
     return run
 
 
-def _op(ins, nxt):
+def _always_pure(table, key) -> bool:
+    """Does ``table`` call op ``key`` pure whatever its operands (as `CanonicalView.impure` reads it)?"""
+    if table is None or not isinstance(key, str) or key not in table:
+        return False
+    d = table.op(key)
+    return not d.impure and not d.impure_if
+
+
+def _op(ins, nxt, table=None):
     _, reg, key, n, out, inner, _jump = ins
     end = out + n
+    pure = _always_pure(table, key)  # then only a view of another table is asked
 
     def op(regs, slots, matched, view, accept):
         node = regs[reg]
@@ -94,7 +105,9 @@ def _op(ins, nxt):
         if found[0] != key:
             return False
         operands = found[1]
-        if len(operands) != n or (inner and view.impure(node)):
+        if len(operands) != n:
+            return False
+        if inner and (not pure or view.table is not table) and view.impure(node):
             return False
         regs[out:end] = operands
         matched.append(node)

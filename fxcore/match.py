@@ -40,6 +40,7 @@ from .graph_targets import nodes_by_possible_op
 from .cycles import creates_cycle
 from .engine import UNBOUND, Failure, Solution, first
 from .fastpath import compile_fast
+from .ops import default_table
 from .program import OP, Program, compile_program
 
 __all__ = ["Match", "FailedMatch", "CompiledPattern", "OpIndex", "CanonicalView", "compile_pattern", "find_matches",
@@ -254,7 +255,7 @@ class CompiledPattern:
 
     @cached_property
     def _fast(self):
-        return compile_fast(self.program)
+        return compile_fast(self.program, self.table if self.table is not None else default_table())
 
     @cached_property
     def _accept(self):

@@ -60,7 +60,8 @@ def erase(graph: Graph, node: Node) -> None:
     if hooks is not None:
         for hook in hooks:
             hook(node)
-    graph._find_nodes_lookup_table.table[side_table_key(node)].pop(node)
+    op = node.op  # (side_table_key, inlined)
+    graph._find_nodes_lookup_table.table[(op, node.target if op == "call_function" else None)].pop(node)
     node._remove_from_list()
     _set_erased(node, True)  # iterators may retain handles to erased nodes
     graph._len -= 1

@@ -160,16 +160,18 @@ class ResolutionMemo:
 
     def __init__(self) -> None:
         self._templates: dict = {}
-        self._plans: dict = {}
+        # (op kind, id(target), argument count) -> _Plan of an all-node positional call; read directly by
+        # `fxcore.canonical_view.CanonicalView.resolve` (emptied in place, never replaced)
+        self.plans: dict = {}
 
     def size(self) -> int:
         """How many call shapes are memoized."""
-        return len(self._templates) + len(self._plans)
+        return len(self._templates) + len(self.plans)
 
     def _make_room(self) -> None:
-        if len(self._templates) + len(self._plans) >= self.LIMIT:
+        if len(self._templates) + len(self.plans) >= self.LIMIT:
             self._templates.clear()
-            self._plans.clear()
+            self.plans.clear()
 
     def resolve(self, node: Node, compute) -> tuple:
         op, args = node.op, node._args
@@ -181,14 +183,14 @@ class ResolutionMemo:
                     break
             else:
                 key = (op, id(node.target), len(args))
-                plan = self._plans.get(key)
+                plan = self.plans.get(key)
                 if plan is not None:
                     return plan.fill(args)
                 found = compute(node)
                 plan = _positional_plan(found, args, node.target)
                 if plan is not None:
                     self._make_room()
-                    self._plans[key] = plan
+                    self.plans[key] = plan
                 return found
         nodes: dict = {}
         try:

@@ -138,7 +138,7 @@ def _emitted(head: str, operands: tuple, table) -> tuple:
     if plan is not None:
         target, positional, keywords, name = plan
         args = operands if positional is None else tuple([operands[i] for i in positional])
-        return target, args, {kw: operands[i] for kw, i in keywords}, name
+        return target, args, {kw: operands[i] for kw, i in keywords} if keywords else {}, name
     try:
         if len(operands) < len(table.op(head).params):  # short terms get the op's defaults
             operands = table.normalize_call(head, operands)
@@ -308,8 +308,13 @@ def replace_match(gm: GraphModule | Graph, match: Match, replacement: Any, *, ru
 
 
 def rewrite_match(gm: GraphModule | Graph, match: Match, replacement: Any, *, rule_id: str,
-                  table=None, view=None, before_reuse: Callable[[Node], None] | None = None) -> Rewritten:
+                  table=None, view=None, before_reuse: Callable[[Node], None] | None = None,
+                  inner_ops: tuple | frozenset | None = None) -> Rewritten:
     """`replace_match`, also saying which value replaced each root.
+
+    ``inner_ops``, the canonical ops of the pattern's inner nodes (`fxcore.match.CompiledPattern.inner_ops`)
+    when the caller knows them, spares looking among the matched nodes for one that computes a replacement
+    of another op already.
 
     With ``before_reuse``, a replacement that is one call over the match's variables and literals
     (``sub(a, neg(b)) -> add(a, b)``) is made by turning the root itself into that call, where it
@@ -340,6 +345,9 @@ def rewrite_match(gm: GraphModule | Graph, match: Match, replacement: Any, *, ru
         at = roots[0]
         if isvar(replacement):
             value = bindings.get(replacement)
+        elif inner_ops is not None and (type(replacement) is not tuple or not replacement
+                                        or replacement[0] not in inner_ops):
+            value = None  # no matched inner node is of the replacement's op
         else:
             value = _computed_by_match(replacement, match, bindings, view, table)
         if isinstance(value, Node):  # a redirect to a bound or matched node: nothing to build

@@ -212,6 +212,7 @@ class _Driver:
 
     def __init__(self, gm, plan: RulePlan, table, journal: GraphJournal, budget: int, once: bool):
         self.gm, self.plan, self.table, self.journal, self.once = gm, plan, table, journal, once
+        self._before_reuse = journal.before_reuse  # (one bound method for every rewrite)
         self.emit_table = for_graph(table, gm.graph)  # new nodes in the graph's dialect: aten calls in aten graphs
         self.by_root = plan.root_index
         self._rank = plan.rank  # rule-set order
@@ -493,7 +494,7 @@ class _Driver:
                 term = rule.replacement
             new_nodes, values, rewired, survivors = rewrite_match(
                 self.gm, match, term, rule_id=rule.id, table=self.emit_table, view=self.view,
-                before_reuse=self.journal.before_reuse)
+                before_reuse=self._before_reuse, inner_ops=entry.pattern.inner_ops)
         except RuleError:
             raise
         except Exception as exc:

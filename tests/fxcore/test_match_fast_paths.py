@@ -84,13 +84,16 @@ COMM_PATTERNS = PATTERNS + [
 ]
 
 
-@given(random_graph_strategy(max_nodes=14, unary=UNARY, binary=BINARY), st.sampled_from(COMM_PATTERNS))
-def test_compiled_closures_find_the_interpreters_first_solution(gm, pattern):
+@given(random_graph_strategy(max_nodes=14, unary=UNARY, binary=BINARY), st.sampled_from(COMM_PATTERNS),
+       st.booleans())
+def test_compiled_closures_find_the_interpreters_first_solution(gm, pattern, knows_table):
     from fxcore.engine import Failure, first
     from fxcore.fastpath import compile_fast
+    from fxcore.ops import default_table
 
     cp, view = compile_pattern(pattern), CanonicalView()
-    fast = compile_fast(cp.program)
+    # with the table, inner nodes of ops it calls pure are not asked whether they are impure
+    fast = compile_fast(cp.program, default_table() if knows_table else None)
     assert fast is not None
     for n in gm.graph.nodes:
         slow = first(cp.program, view, n, None, cp._accept)
@@ -110,3 +113,28 @@ def test_long_and_multi_root_programs_are_left_to_the_interpreter():
         deep = ("neg", deep)
     assert compile_fast(compile_pattern(deep).program) is None
     assert compile_fast(compile_pattern((("relu", x), ("neg", x))).program) is None
+
+
+def test_a_view_of_another_table_is_asked_whether_an_inner_node_is_impure():
+    """The closures skip the impurity check of ops the pattern's table calls pure only for views of that table:
+    a view whose table makes ``neg`` impure (a user's own op table) still finds the inner ``neg`` impure."""
+    from dataclasses import replace
+
+    from fxcore.ops import default_table
+
+    table = default_table()
+    impure_neg = table.extended(replace(table.op("neg"), impure=True))
+    gm = fx.symbolic_trace(lambda a: torch.neg(torch.neg(a)))
+    root = [n for n in gm.graph.nodes if n.op == "call_function"][-1]
+    cp = compile_pattern(("neg", ("neg", x)), table)
+    assert cp._fast is not None
+    assert cp.match(root, view=CanonicalView(table))
+    assert not cp.match(root, view=CanonicalView(impure_neg))
+
+
+@pytest.mark.parametrize("train, matches", ((False, True), (True, False)))
+def test_an_inner_node_impure_by_its_operands_is_asked(train, matches):
+    """``dropout`` is impure only in training (``impure_if``): the closures ask each inner dropout."""
+    gm = fx.symbolic_trace(lambda a: torch.relu(torch.nn.functional.dropout(a, 0.5, train)))
+    root = [n for n in gm.graph.nodes if n.op == "call_function"][-1]
+    assert bool(compile_pattern(("relu", ("dropout", x, var("p"), var("t")))).match(root)) is matches

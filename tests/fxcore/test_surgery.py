@@ -264,3 +264,25 @@ def test_a_reused_root_names_the_operands_it_no_longer_reads():
     done = rewrite_match(gm, m, ("neg", y), rule_id="keep-q", before_reuse=lambda node: None)
     assert done.new_nodes == [m.root] and m.root.args == (q,) and done.rewired == [] and mul._erased
     assert {p, q, r} <= set(done.survivors) and mul not in done.survivors
+
+
+class _ReluReluNeg(torch.nn.Module):
+    def forward(self, a):
+        return torch.relu(torch.relu(a)).neg()
+
+
+@pytest.mark.parametrize("how", FRONT_ENDS)
+def test_inner_ops_only_spare_looking_for_a_matched_node_that_computes_the_replacement(how):
+    """With the pattern's inner ops, ``relu(relu(x)) -> relu(x)`` still keeps the inner relu; a caller that says
+    no inner node is of the replacement's op gets the replacement built."""
+    from fxcore.match import compile_pattern
+
+    pattern = ("relu", ("relu", var("x")))
+    for inner_ops, kept in ((compile_pattern(pattern).inner_ops, True), ((), False)):
+        gm = trace(_ReluReluNeg(), how)
+        inner, root = [n for n in gm.graph.nodes if n.op == "call_function"][:2]
+        m, = find_matches(gm.graph, pattern)
+        done = rewrite_match(gm, m, ("relu", var("x")), rule_id="relu-relu", inner_ops=inner_ops)
+        assert (done.values[0] is inner) is kept and (done.new_nodes == []) is kept
+        assert root._erased
+        gm.graph.lint()
