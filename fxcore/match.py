@@ -281,13 +281,13 @@ class CompiledPattern:
         """
         if view is None:
             view = index.view if index is not None else self._view_for(node.graph)
-        program = self.program
         fast = self._fast
         if fast is not None:
             found = fast(node, view, self._accept)
             if found is None:
-                return FailedMatch(node, self.pattern, program, view, None, self._accept)
+                return FailedMatch(node, self.pattern, self.program, view, None, self._accept)
             return self._match(found)
+        program = self.program
         roots = _Roots(program, view, node, index) if len(program.root_regs) > 1 else None
         found = first(program, view, node, roots, self._accept, explain=False)
         if found is None:
@@ -407,6 +407,8 @@ def dead_getitem(node: Node) -> bool:
 def _accept(program: Program):
     """The post-check of a complete assignment: no escaping inner node (unused getitems aside), no cycle."""
     multi, named = len(program.root_regs) > 1, program.named
+    if not multi and not named:
+        return _accept_one_root
 
     def accept(sol: Solution):
         matched, roots = sol.matched, sol.roots
@@ -424,3 +426,20 @@ def _accept(program: Program):
             return ("cycle",)
         return None
     return accept
+
+
+def _accept_one_root(sol: Solution):
+    """`_accept` of a single-root program with no named nodes (the commonest): only escapes to look for."""
+    matched, root = sol[1], sol[2][0]  # (sol.matched, sol.roots)
+    inside = matched if len(matched) <= 4 else None  # a few nodes: the tuple is as quick to search
+    for n in matched:
+        if n is root:
+            continue
+        for u in n.users:
+            if u is root:
+                continue
+            if inside is None:
+                inside = set(matched)
+            if u not in inside and not dead_getitem(u):
+                return ("escape", n, u)
+    return None

@@ -75,7 +75,7 @@ class TerminationWatch:
 
         An original node's fingerprint is a leaf: taken when a cycle check needs it, if ever.
         """
-        if root not in self._fingerprint and self._is_new(root):
+        if root not in self._fingerprint and (root in self._renewed or self._created(root)):  # (_is_new)
             self.fingerprint(root)
 
     def _is_new(self, node: Any) -> bool:
