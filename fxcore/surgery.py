@@ -17,13 +17,12 @@ from __future__ import annotations
 import functools
 import operator
 import re
-import weakref
 from typing import Any, Callable, NamedTuple
 
 import torch
 from torch.fx import Graph, GraphModule, Node
 
-from unify.variable import isvar
+from unify.variable import Var, isvar
 
 from . import ops as _ops
 from .bindings import Bindings
@@ -160,7 +159,10 @@ class _Slot:
         self.i = i
 
 
-_PLANS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # table -> {(op, n): plan or None}
+# id(table) -> (table, {(op, n): plan or None}); the table in the value keeps its id alive. A few tables at most
+# in practice (the default one and its aten dialect); emptied if a program makes more than _PLAN_TABLES.
+_PLANS: dict[int, tuple[Any, dict]] = {}
+_PLAN_TABLES = 64
 
 
 def _emit_plan(table, head: str, n: int) -> tuple | None:
@@ -180,12 +182,12 @@ def _emit_plan(table, head: str, n: int) -> tuple | None:
     >>> _emit_plan(t, 'relu', 1)[1:], _emit_plan(t, 'add', 2), _emit_plan(t, 'no_such_op', 1)
     ((None, (), 'relu'), None, None)
     """
-    try:
-        plans = _PLANS.get(table)
-        if plans is None:
-            plans = _PLANS[table] = {}
-    except TypeError:  # a table that cannot be weakly referenced or hashed: no cache
-        return None
+    known = _PLANS.get(id(table))
+    if known is None or known[0] is not table:
+        if len(_PLANS) >= _PLAN_TABLES:
+            _PLANS.clear()
+        known = _PLANS[id(table)] = (table, {})
+    plans = known[1]
     key = (head, n)
     plan = plans.get(key, _UNBOUND)
     if plan is _UNBOUND:
@@ -418,9 +420,14 @@ def _reuse_root(root: Node, term: Any, bindings: dict, gm, table, view, rule_id:
         return None  # its effect must stay
     operands = []
     for t in term[1:]:
-        if isinstance(t, Attr):
+        if type(t) is Var:  # the commonest, looked up here (_leaf reports an unbound one)
+            value = bindings.get(t, _UNBOUND) if type(bindings) is dict else _UNBOUND
+            if value is _UNBOUND:
+                value = _leaf(root.graph, t, bindings, {})
+        elif isinstance(t, Attr):
             return None
-        value = _leaf(root.graph, t, bindings, {})
+        else:
+            value = _leaf(root.graph, t, bindings, {})
         if value is root:
             return None
         operands.append(value)

@@ -506,7 +506,8 @@ class _Driver:
         new_value = values[0]  # what the root's users see now
         self.fired[rule.id] += 1
         # Rewrite(...) without its NamedTuple's Python-level __new__
-        self.rewrites.append(_new_tuple(Rewrite, (rule.id, name, trace, tuple([n.name for n in new_nodes]))))
+        self.rewrites.append(_new_tuple(Rewrite, (rule.id, name, trace,
+                                                  tuple([n.name for n in new_nodes]) if new_nodes else ())))
         self.watch.record(rule.id, node, new_value)
         if new_value is node and self._dormant:  # the root became the new call in place: its users' arguments
             for user in node.users:  # are the same objects, but they are not dormant any more (_dormant_among)
