@@ -43,8 +43,7 @@ _set = object.__setattr__
 _set_erased = _NodeBase._erased.__set__  # the C slot's own setter
 
 
-def _to_none(_node: Node) -> None:
-    return None
+_to_none = {}.get  # node -> None, called from C without a Python frame (the dict stays empty)
 
 
 def erase(graph: Graph, node: Node) -> None:
