@@ -408,36 +408,28 @@ def _accept(program: Program):
     """The post-check of a complete assignment: no escaping inner node (unused getitems aside), no cycle."""
     multi, named = len(program.root_regs) > 1, program.named
     if not multi and not named:
-        return _accept_one_root
+        return _escape  # the commonest: a single root, no named nodes, only escapes to look for
 
     def accept(sol: Solution):
-        matched, roots = sol.matched, sol.roots
-        keep = roots if not named else (*roots, *(sol.slots[s] for s in named))
-        inside = matched if len(matched) <= 4 else None  # a few nodes: the tuple is as quick to search
-        for n in matched:
-            if n in keep:
-                continue
-            for u in n.users:
-                if inside is None:
-                    inside = set(matched)
-                if u not in inside and not dead_getitem(u):
-                    return ("escape", n, u)
-        if (multi or named) and creates_cycle(matched):
+        keep = sol.roots if not named else (*sol.roots, *(sol.slots[s] for s in named))
+        found = _escape(sol, keep)
+        if found is None and creates_cycle(sol.matched):
             return ("cycle",)
-        return None
+        return found
     return accept
 
 
-def _accept_one_root(sol: Solution):
-    """`_accept` of a single-root program with no named nodes (the commonest): only escapes to look for."""
-    matched, root = sol[1], sol[2][0]  # (sol.matched, sol.roots)
+def _escape(sol: Solution, keep: tuple | None = None):
+    """``("escape", node, user)`` for a matched node but those in ``keep`` (by default the roots) that has a user
+    outside the match (unused getitems aside), else None."""
+    matched = sol[1]  # (sol.matched; the roots are sol[2])
+    if keep is None:
+        keep = sol[2]
     inside = matched if len(matched) <= 4 else None  # a few nodes: the tuple is as quick to search
     for n in matched:
-        if n is root:
+        if n in keep:
             continue
         for u in n.users:
-            if u is root:
-                continue
             if inside is None:
                 inside = set(matched)
             if u not in inside and not dead_getitem(u):
