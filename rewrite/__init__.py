@@ -1,5 +1,10 @@
 """Declarative rewriting of torch.fx graphs: rule sets, apply, checks, testing, CLI.
 
+Subpackages, each importing only those before it: `rewrite.errors` <- `rewrite.lang` (the rule
+model, YAML and Python loaders, guards) <- `rewrite.engine` (apply, normalize, report) <-
+`rewrite.check` (assurance) <- `rewrite.front` (CLI, demo, zoo, backend, replace_pattern).
+`rewrite.pyrules` is the front of Python rule sets.
+
 >>> import torch, torch.fx as fx, rewrite
 >>> gm = fx.symbolic_trace(lambda x: torch.neg(torch.neg(x)) * torch.sigmoid(x))
 >>> gm = rewrite.apply(gm, rewrite.load("std:std"))
@@ -7,22 +12,17 @@
 rule set 'std': 2 rewrites, 6 -> 3 nodes in ... ms
 
 See Also:
-    rewrite.apply.apply, rewrite.loader.load, rewrite.normalize.normalize
+    rewrite.engine.apply.apply, rewrite.lang.loader.load, rewrite.engine.normalize.normalize
 """
 
-from .apply import ApplyError, apply
-from .backend import backend
-from .errors import (ArgumentError, DuplicateRuleError, ExampleError, GuardSyntaxError, IncludeCycleError,
-                     IncludeError, NonTerminationError, RuleError, RuleSetNotFoundError, RuleSyntaxError,
-                     RuleValidationError, UnboundVariableError, UnknownKeyError, UnknownOpError,
-                     UnsafeGuardError)
-from .examples import assert_examples, check_examples
-from .loader import load, loads, std_names
-from .normalize import normalize, normalize_full
-from .report import Report, report_of
-from .rule import Compute, Example, Rule
-from .ruleset import RuleSet
-from .subgraph import replace_pattern, replace_pattern_with_filters
+from rewrite.check import assert_examples, check_examples
+from rewrite.engine import ApplyError, Report, apply, normalize, normalize_full, report_of
+from rewrite.errors import (ArgumentError, DuplicateRuleError, ExampleError, GuardSyntaxError, IncludeCycleError,
+                            IncludeError, NonTerminationError, RuleError, RuleSetNotFoundError, RuleSyntaxError,
+                            RuleValidationError, UnboundVariableError, UnknownKeyError, UnknownOpError,
+                            UnsafeGuardError)
+from rewrite.front import backend, replace_pattern, replace_pattern_with_filters
+from rewrite.lang import Compute, Example, Rule, RuleSet, load, loads, std_names
 
 __all__ = [
     "apply", "ApplyError", "backend", "load", "loads", "std_names", "normalize", "normalize_full",

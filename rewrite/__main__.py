@@ -1,8 +1,8 @@
-"""``python -m rewrite``: see :mod:`rewrite.cli`."""
+"""``python -m rewrite``: see :mod:`rewrite.front.cli`."""
 
 import sys
 
-from rewrite.cli import main
+from rewrite.front.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -14,8 +14,8 @@ rules/mine.yaml:4:18: rule 'mul-one': replacement uses 'y', which the pattern do
 
 See Also
 --------
-rewrite.loader.load : raises these for rule files.
-rewrite.normalize.normalize : raises :class:`NonTerminationError`.
+rewrite.lang.loader.load : raises these for rule files.
+rewrite.engine.normalize.normalize : raises :class:`NonTerminationError`.
 """
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ class SourcePos:
 
         See Also
         --------
-        rewrite.syntax.parse_term : maps offsets inside an expression to file positions.
+        rewrite.lang.syntax.parse_term : maps offsets inside an expression to file positions.
         """
         if self.line is None:
             return self
@@ -122,7 +122,7 @@ class RuleError(Exception):
 
         See Also
         --------
-        rewrite.loader : locates errors raised by the expression parsers.
+        rewrite.lang.loader : locates errors raised by the expression parsers.
         """
         new = type(self).__new__(type(self))
         new.__dict__.update(self.__dict__)

@@ -22,8 +22,8 @@ conv is left alone. The aten spellings (make_fx's ``native_batch_norm``, core AT
 nodes go with the fold.
 
 The rules carry no embedded examples: examples are checked by term-level
-:func:`rewrite.normalize.normalize`, where the bindings are plain terms, never tensors, so the
-compute declines and there is nothing to show. ``tests/rewrite/test_folding.py`` checks the
+:func:`rewrite.engine.normalize.normalize`, where the bindings are plain terms, never tensors, so the
+compute declines and there is nothing to show. ``tests/rules/test_folding.py`` checks the
 rules on real modules instead.
 
 >>> import torch, torch.fx as fx
@@ -37,7 +37,7 @@ rules on real modules instead.
 
 See Also:
     rules/inference.yaml: the declarative inference clean-ups.
-    rewrite.replacement: how tensors returned by a compute become module buffers.
+    rewrite.engine.replacement: how tensors returned by a compute become module buffers.
 """
 
 from __future__ import annotations

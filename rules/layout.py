@@ -1,6 +1,6 @@
 """Layout rules that need a Python guard: a permutation followed by its inverse.
 
->>> from rewrite.normalize import normalize
+>>> from rewrite.engine.normalize import normalize
 >>> from rewrite.pyrules import ops
 >>> from unify import var
 >>> t = var('t')

@@ -6,7 +6,7 @@
 
 See Also
 --------
-tests.fxcore.test_match, tests.fxcore.test_matcher_utils
+tests.fxcore.match.test_compiled, tests.fxcore.match.test_matcher_utils
 """
 from __future__ import annotations
 

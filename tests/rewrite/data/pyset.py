@@ -1,4 +1,4 @@
-"""A Python rule set in both styles (used by tests/rewrite/test_rule_python.py)."""
+"""A Python rule set in both styles (used by tests/rewrite/lang/test_rule.py)."""
 import torch
 
 from unify import var

@@ -1,0 +1,19 @@
+"""Assurance: what can be checked of a rule set before it touches a user's graph.
+
+Owns `examples` (each rule's embedded examples, normalized and compared).
+
+May import: `unify`, `fxcore`, `rewrite.errors`, `rewrite.lang`, `rewrite.engine`. Never
+`rewrite.front`.
+
+>>> from rewrite.check import check_examples
+>>> from rewrite.lang import load
+>>> sorted({r.status for r in check_examples(load("std:algebraic"))})
+['passed']
+
+See Also:
+    rewrite.front.cli : ``python -m rewrite check``.
+"""
+
+from rewrite.check.examples import ExampleResult, assert_examples, check_examples
+
+__all__ = ["ExampleResult", "check_examples", "assert_examples"]

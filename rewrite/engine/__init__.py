@@ -1,0 +1,26 @@
+"""The engine: rules applied to graphs (`apply`) and to plain terms (`normalize`).
+
+Owns `apply` (the worklist driver, all-or-nothing), `journal` (the undo log that makes a failed
+apply leave the module as it was), `termination` (budget and cycle detection), `lint` (torch's
+checks on the changed nodes), `report` (what fired where), `replacement` (a rule's replacement
+for one match) and `normalize` (term-level rewriting).
+
+May import: `unify`, `fxcore`, `rewrite.errors`, `rewrite.lang`. Never `rewrite.check` or
+`rewrite.front`.
+
+>>> import torch, torch.fx as fx
+>>> from rewrite.engine import apply, report_of
+>>> from rewrite.lang import load
+>>> gm = apply(fx.symbolic_trace(lambda x: torch.neg(torch.neg(x))), load("std:algebraic"))
+>>> report_of(gm).counts
+{'neg-neg': 1}
+
+See Also:
+    rewrite.lang : the rules; rewrite.check : what is checked of them.
+"""
+
+from rewrite.engine.apply import ApplyError, apply
+from rewrite.engine.normalize import normalize, normalize_full
+from rewrite.engine.report import Report, report_of
+
+__all__ = ["apply", "ApplyError", "normalize", "normalize_full", "Report", "report_of"]

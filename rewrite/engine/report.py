@@ -1,0 +1,94 @@
+"""What an apply did: which rule fired where, how often, how long each rule took.
+
+>>> report = Report(ruleset="demo", rewrites=(Rewrite("neg-neg", "neg_1", None, ()),),
+...                 stats=(RuleStats("neg-neg", 1, 2, 0.001), RuleStats("mul-one", 0, 0, 0.0)),
+...                 nodes_before=5, nodes_after=3, seconds=0.002)
+>>> report.fired("neg-neg"), report.never_matched
+(1, ('mul-one',))
+>>> print(report.format().splitlines()[0])
+rule set 'demo': 1 rewrite, 5 -> 3 nodes in 2.0 ms
+
+See Also:
+    rewrite.engine.apply.apply: produces a Report; ``report_of(gm)`` reads the last one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+__all__ = ["Rewrite", "RuleStats", "Report", "report_of"]
+
+
+class Rewrite(NamedTuple):
+    """One rewrite: the rule, the root node it replaced, its stack trace, the nodes it made (frozen, hashable;
+    a NamedTuple: an apply records one per rewrite)."""
+
+    rule_id: str
+    node: str
+    stack_trace: str | None
+    new_nodes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RuleStats:
+    """Per-rule totals: rewrites made, match attempts, seconds spent matching and replacing."""
+
+    rule_id: str
+    fired: int
+    attempts: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Report:
+    """The outcome of one ``apply``: rewrites in order, per-rule stats (rule-set order), sizes, time."""
+
+    ruleset: str
+    rewrites: tuple[Rewrite, ...]
+    stats: tuple[RuleStats, ...]
+    nodes_before: int
+    nodes_after: int
+    seconds: float
+    dry_run: bool = False
+
+    def fired(self, rule_id: str) -> int:
+        """How many times ``rule_id`` fired (0 for an unknown id)."""
+        return next((s.fired for s in self.stats if s.rule_id == rule_id), 0)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Rewrites per rule, for the rules that fired, in rule-set order."""
+        return {s.rule_id: s.fired for s in self.stats if s.fired}
+
+    @property
+    def never_matched(self) -> tuple[str, ...]:
+        """Ids of the rules that never fired."""
+        return tuple(s.rule_id for s in self.stats if not s.fired)
+
+    def format(self) -> str:
+        """A human-readable summary table."""
+        plural = "" if len(self.rewrites) == 1 else "s"
+        mode = " (dry run: module unchanged)" if self.dry_run else ""
+        lines = [
+            f"rule set {self.ruleset!r}: {len(self.rewrites)} rewrite{plural}, "
+            f"{self.nodes_before} -> {self.nodes_after} nodes in {self.seconds * 1e3:.1f} ms{mode}"
+        ]
+        width = max((len(s.rule_id) for s in self.stats), default=4)
+        for s in self.stats:
+            if s.fired:
+                lines.append(f"  {s.rule_id:<{width}}  fired {s.fired:>5}  "
+                             f"attempts {s.attempts:>6}  {s.seconds * 1e3:8.2f} ms")
+        if self.never_matched:
+            lines.append("  never matched: " + ", ".join(self.never_matched))
+        return "\n".join(lines)
+
+
+def report_of(gm) -> Report | None:
+    """The report of the last ``rewrite.apply`` on ``gm`` (``gm.meta['rewrite_report']``), or None.
+
+    >>> import torch.fx as fx, torch
+    >>> report_of(fx.symbolic_trace(torch.nn.ReLU())) is None
+    True
+    """
+    return getattr(gm, "meta", {}).get("rewrite_report")

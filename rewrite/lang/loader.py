@@ -1,0 +1,275 @@
+"""Loading rule sets: YAML rule files, Python rule-set files and the ``std:`` library.
+
+``load(path_or_name)`` accepts a ``.yaml``/``.yml`` path, a ``.py`` path (the
+module's ``RULESET`` or ``ruleset``; importing it runs the user's code, which is
+explicit), or a library name ``"std:algebraic"`` (``rules/algebraic.yaml``
+shipped as package data).  Rule files may ``include:`` other rule sets (paths
+relative to the including file, or ``std:`` names); include cycles are
+errors.  ``enable:``/``disable:`` list rule ids.
+
+The YAML schema (published as JSON Schema in ``rules/schema.json``)::
+
+    ruleset: algebraic            # name (default: the file's stem)
+    description: ...              # optional
+    include: [std:other, ./more.yaml]
+    disable: [some-id]            # ids (own or included) to turn off
+    enable: [other-id]            # ids disabled by an included set, turned back on
+    rules:
+      - id: mul-one               # required, unique
+        pattern: mul(x, 1)        # required: an op call
+        replacement: x            # required: a term over the pattern's variables
+        when: x.dtype.is_floating_point   # optional guard, or a list of guards (all must hold)
+        priority: 0               # optional int, higher is tried first
+        description: ...          # optional
+        examples:                 # optional, checked by `python -m rewrite test`
+          - before: mul(t, 1)
+            after: t
+            types: {t: "float32[2,3]"}   # optional hints for guards
+
+Every error names file:line:col, the rule id and what to write instead.
+
+>>> rs = loads('''
+... ruleset: demo
+... rules:
+...   - id: neg-neg
+...     pattern: neg(neg(x))
+...     replacement: x
+... ''')
+>>> rs.name, rs['neg-neg'].pattern
+('demo', ('neg', ('neg', ~x)))
+
+See Also
+--------
+rewrite.lang.rule.Rule, rewrite.lang.ruleset.RuleSet, rewrite.pyrules
+"""
+from __future__ import annotations
+
+import importlib.resources
+import importlib.util
+import re
+import sys
+from pathlib import Path
+
+from rewrite.lang import yaml_reader as _yaml
+from rewrite.errors import (IncludeCycleError, IncludeError, RuleError, RuleSetNotFoundError,
+                            RuleSyntaxError, RuleValidationError, SourcePos, UnknownKeyError,
+                            did_you_mean)
+from rewrite.lang.rule_builder import build_rule, expect
+from rewrite.lang.ruleset import RuleSet
+
+__all__ = ["load", "loads", "resolve", "std_names", "TOP_KEYS"]
+
+TOP_KEYS = ("ruleset", "description", "include", "enable", "disable", "rules")
+_STD = "std:"
+
+
+def std_names() -> tuple:
+    """The names of the standard library rule sets (``std:<name>``), sorted.
+
+    >>> isinstance(std_names(), tuple)
+    True
+
+    See Also
+    --------
+    resolve
+    """
+    root = importlib.resources.files("rules")
+    return tuple(sorted(p.name.rsplit(".", 1)[0] for p in root.iterdir()
+                        if p.name.endswith((".yaml", ".yml", ".py")) and not p.name.startswith("_")))
+
+
+def resolve(name, relative_to: Path | None = None):
+    """The file a rule-set name refers to: a ``std:`` name, or a path (relative to ``relative_to``).
+
+    >>> resolve('std:nope')
+    Traceback (most recent call last):
+    ...
+    rewrite.errors.RuleSetNotFoundError: no standard rule set 'std:nope'
+    ...
+
+    See Also
+    --------
+    std_names, load
+    """
+    text = str(name)
+    if text.startswith(_STD):
+        base = text[len(_STD):]
+        root = importlib.resources.files("rules")
+        for suffix in (".yaml", ".yml", ".py"):
+            candidate = root.joinpath(base + suffix)
+            if candidate.is_file():
+                return Path(str(candidate))
+        raise RuleSetNotFoundError(f"no standard rule set {text!r}", hint=did_you_mean(
+            base, std_names()) or "available: " + ", ".join(_STD + n for n in std_names()))
+    path = Path(text).expanduser()
+    if not path.is_absolute() and relative_to is not None:
+        path = relative_to / path
+    if not path.is_file():
+        hint = f"did you mean 'std:{text}'?" if text in std_names() else \
+            "check the path (relative paths in include: are relative to the including file)"
+        raise RuleSetNotFoundError(f"rule set file {str(path)!r} does not exist", hint=hint)
+    return path.resolve()
+
+
+def load(source, *, table=None, warn: bool = True) -> RuleSet:
+    """Load a rule set from a YAML/Python file or a ``std:`` name; warn about ambiguous rules.
+
+    A :class:`RuleSet` passed in is returned as it is.
+
+    See Also
+    --------
+    loads, rewrite.lang.ruleset.RuleSet.warn_ambiguities
+    """
+    if isinstance(source, RuleSet):
+        return source
+    rs = _Loader(table).load_path(resolve(source), ())
+    if warn:
+        rs.warn_ambiguities(stacklevel=3)
+    return rs
+
+
+def loads(text: str, *, filename: str = "<string>", table=None, warn: bool = True,
+          base_dir: Path | None = None) -> RuleSet:
+    """Load a YAML rule set from a string (``filename`` is used in error positions).
+
+    >>> loads('rules: []', filename='empty.yaml').name
+    'empty'
+
+    See Also
+    --------
+    load
+    """
+    loader = _Loader(table)
+    rs = loader.load_yaml(text, filename, Path(base_dir or Path.cwd()), ())
+    if warn:
+        rs.warn_ambiguities(stacklevel=3)
+    return rs
+
+
+class _Loader:
+    """One load: the op table, and the rule sets already loaded (includes form a DAG)."""
+
+    def __init__(self, table):
+        self.table = table
+        self.cache: dict[Path, RuleSet] = {}
+
+    def load_path(self, path: Path, stack: tuple) -> RuleSet:
+        if path in stack:
+            chain = " -> ".join(map(str, stack[stack.index(path):] + (path,)))
+            raise IncludeCycleError(f"include cycle: {chain}",
+                                    hint="remove one of the include: entries in the cycle")
+        if path not in self.cache:
+            if path.suffix == ".py":
+                self.cache[path] = _load_python(path)
+            elif path.suffix in (".yaml", ".yml"):
+                text = path.read_text(encoding="utf-8")
+                self.cache[path] = self.load_yaml(text, str(path), path.parent, stack + (path,))
+            else:
+                raise RuleSetNotFoundError(f"{str(path)!r} is not a rule set file",
+                                           hint="use a .yaml, .yml or .py file")
+        return self.cache[path]
+
+    def load_yaml(self, text: str, file: str, base: Path, stack: tuple) -> RuleSet:
+        doc = _yaml.read_yaml(text, file)
+        if doc is None:
+            doc = _yaml.YMap((), SourcePos(file, 1, 1))
+        expect(doc, "mapping", "the rule file", "start with 'ruleset: <name>' and 'rules:'")
+        _check_keys(doc, TOP_KEYS, "rule file")
+        included = [self._include(item, base, stack) for item in _list_of_str(doc, "include")]
+        own = [build_rule(item, self.table) for item in _list_of(doc, "rules", "mapping")]
+        rules, disabled = _combine(included, own)
+        rs = RuleSet(_name(doc, file), tuple(rules), (), _text(doc, "description"),
+                     tuple(v.value for v in _list_of_str(doc, "include")), file)
+        for key in ("disable", "enable"):
+            for v in _list_of_str(doc, key):
+                rs._check_ids((v.value,), key, v.pos)
+        off = (set(disabled) | {v.value for v in _list_of_str(doc, "disable")}) \
+            - {v.value for v in _list_of_str(doc, "enable")}
+        return rs._replace(disabled=tuple(sorted(off)))
+
+    def _include(self, item, base: Path, stack: tuple) -> RuleSet:
+        try:
+            return self.load_path(resolve(item.value, base), stack)
+        except RuleError as exc:
+            if isinstance(exc, IncludeError) and exc.pos is None:
+                raise exc.located(item.pos) from None
+            raise
+
+
+def _combine(included, own):
+    rules, disabled, seen = [], [], {}
+    for rs in included:
+        disabled.extend(rs.disabled)
+        for r in rs.rules:
+            if seen.get(r.id) == r:
+                continue  # the same rule reached through two includes
+            seen[r.id] = r
+            rules.append(r)
+    return rules + own, disabled
+
+
+def _load_python(path: Path) -> RuleSet:
+    name = "_rewrite_rules_" + re.sub(r"\W", "_", str(path))
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except RuleError as exc:
+        raise exc.located(SourcePos(str(path))) from None
+    finally:
+        sys.modules.pop(name, None)
+    value = getattr(module, "RULESET", getattr(module, "ruleset", None))
+    if isinstance(value, (list, tuple)):
+        value = RuleSet(path.stem, tuple(value), source=str(path))
+    if not isinstance(value, RuleSet):
+        raise RuleValidationError("a Python rule-set file must define RULESET (or ruleset) as a "
+                                  f"RuleSet, found {type(value).__name__}", pos=SourcePos(str(path)),
+                                  hint="RULESET = rewrite.pyrules.ruleset('name', rule(...), ...)")
+    return value
+
+
+def _check_keys(ymap, allowed, what):
+    for key in ymap.keys():
+        if key not in allowed:
+            raise UnknownKeyError(f"unknown key {key!r} in the {what}", pos=ymap.key_pos(key),
+                                  hint=did_you_mean(key, allowed)
+                                  or "allowed keys: " + ", ".join(allowed))
+
+
+def _name(doc, file) -> str:
+    v = doc.get("ruleset")
+    if v is None:
+        return Path(file).stem.strip("<>")
+    expect(v, "scalar", "'ruleset'", "ruleset: my-rules")
+    if not isinstance(v.value, str) or not v.value:
+        raise RuleValidationError("'ruleset' must be a non-empty name", pos=v.pos,
+                                  hint="ruleset: my-rules")
+    return v.value
+
+
+def _text(doc, key) -> str:
+    v = doc.get(key)
+    if v is None:
+        return ""
+    expect(v, "scalar", repr(key), f"{key}: some text")
+    return str(v.value)
+
+
+def _list_of(doc, key, kind):
+    v = doc.get(key)
+    if v is None:
+        return ()
+    expect(v, "sequence", repr(key), f"{key}: [...] or a '- ' list")
+    for item in v.items:
+        expect(item, kind, f"an entry of {key!r}", "see rules/schema.json")
+    return v.items
+
+
+def _list_of_str(doc, key):
+    items = _list_of(doc, key, "scalar")
+    for item in items:
+        if not isinstance(item.value, str):
+            raise RuleSyntaxError(f"entries of {key!r} must be strings, not {item.value!r}",
+                                  pos=item.pos, hint=f"{key}: [\"name\"]")
+    return items

@@ -1,0 +1,216 @@
+"""Python rule sets: rules as traced functions or as terms built from an op namespace.
+
+Two styles compile to the same :class:`~rewrite.lang.rule.Rule`:
+
+* terms from the op namespace and ``unify`` variables:
+  ``rule('silu', ops.mul(x, ops.sigmoid(x)), ops.silu(x))``; each call is
+  normalized by the op table like a YAML pattern;
+* functions traced like ``torch.fx.subgraph_rewriter.replace_pattern`` does:
+  ``rule('silu', lambda x: x * torch.sigmoid(x), lambda x: F.silu(x))``; the
+  placeholders become variables named after the parameters, each call becomes
+  ``(canonical_op, *canonical operands)``.
+
+With a term pattern, a plain callable replacement is a
+:class:`~rewrite.lang.rule.Compute`: it receives the bindings as keyword arguments
+and returns the replacement term (or None to decline).  A ``.py`` rule-set file
+defines ``RULESET = ruleset('name', rule(...), ...)``.
+
+>>> import torch
+>>> from unify import var
+>>> x = var('x')
+>>> a = rule('silu', ops.mul(x, ops.sigmoid(x)), ops.silu(x))
+>>> b = rule('silu', lambda x: x * torch.sigmoid(x), lambda x: torch.nn.functional.silu(x))
+>>> a == b
+True
+
+See Also
+--------
+rewrite.lang.loader.load : loads ``.py`` rule-set files.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+import torch.fx
+
+from unify import var
+from rewrite.errors import RuleValidationError, SourcePos
+from rewrite.lang.facts import parse_facts
+from rewrite.lang.rule import Compute, Example, Rule
+from rewrite.lang.ruleset import RuleSet
+from rewrite.lang.syntax import parse_term, table_normalizer
+
+__all__ = ["ops", "OpNamespace", "rule", "ruleset", "trace_term", "compute", "Compute"]
+
+compute = Compute
+
+
+class OpNamespace:
+    """Builds normalized terms: ``ops.sum(x, dim=1)`` is ``('sum', x, (1,), False, None)``.
+
+    >>> from unify import var
+    >>> ops.sum(var('x'), dim=1)
+    ('sum', ~x, (1,), False, None)
+
+    See Also
+    --------
+    fxcore.ops.normalize_call
+    """
+
+    def __init__(self, table=None):
+        self._table = table
+        self._normalize = table_normalizer(table)
+
+    def with_table(self, table) -> "OpNamespace":
+        """A namespace over another op table (e.g. ``default_table().extended(...)``)."""
+        return OpNamespace(table)
+
+    def call(self, name: str, *args, **kwargs):
+        """The term for op ``name`` on these arguments: for ops whose names are not attributes here
+        (``ops.call('_native_batch_norm_legit_no_training', x, ...)``).
+
+        >>> from unify import var
+        >>> ops.call('neg', var('x'))
+        ('neg', ~x)
+        """
+        return self._normalize(name, args, kwargs)
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(f"{name!r}: names starting with '_' are not ops here; write ops.call({name!r}, ...)")
+        normalize = self._normalize
+
+        def build(*args, **kwargs):
+            return normalize(name, args, kwargs)
+        build.__name__ = build.__qualname__ = name
+        return build
+
+    def __repr__(self) -> str:
+        return "ops" if self._table is None else f"OpNamespace({self._table!r})"
+
+
+ops = OpNamespace()
+
+
+def _code_pos(fn) -> SourcePos | None:
+    code = getattr(fn, "__code__", None)
+    return None if code is None else SourcePos(code.co_filename, code.co_firstlineno, 1)
+
+
+def _node_term(node, env, table):
+    from fxcore import ops as fxops
+    if node.op == "get_attr":
+        raise RuleValidationError(f"a traced pattern reads the attribute {node.target!r}",
+                                  hint="pass it as a parameter of the function instead")
+    operands = fxops.node_operands(node, table)
+    return (fxops.canonical_op(node, table), *_map_nodes(operands, env))
+
+
+def _map_nodes(value, env):
+    """``value`` with each FX node replaced by its term in ``env`` (tuples/lists rebuilt)."""
+    if isinstance(value, torch.fx.Node):
+        return env[value]
+    if isinstance(value, (tuple, list)):
+        return type(value)(_map_nodes(v, env) for v in value)
+    return value
+
+
+def trace_term(fn: Callable, table=None):
+    """The term a function computes, traced with ``torch.fx.symbolic_trace``.
+
+    >>> trace_term(lambda x, d: x.sum(d, True))
+    ('sum', ~x, ~d, True, None)
+
+    See Also
+    --------
+    rule, fxcore.ops.node_operands
+    """
+    try:
+        gm = torch.fx.symbolic_trace(fn)
+    except Exception as exc:
+        raise RuleValidationError(f"could not trace {getattr(fn, '__qualname__', fn)!r}: "
+                                  f"{type(exc).__name__}: {exc}", pos=_code_pos(fn),
+                                  hint="a rule function may only use its parameters and "
+                                  "torch ops; pass tensors and modules in as parameters") from exc
+    env: dict = {}
+    for node in gm.graph.nodes:
+        if node.op == "placeholder":
+            env[node] = var(node.target.lstrip("*"))
+        elif node.op == "output":
+            out = node.args[0]
+            if isinstance(out, (tuple, list)):
+                raise RuleValidationError("a traced rule function returns several values",
+                                          hint="return one value; multi-output rules are not "
+                                          "supported by the rule model yet")
+            return _map_nodes(out, env)
+        else:
+            env[node] = _node_term(node, env, table)
+    raise RuleValidationError("the traced function has no output")
+
+
+def _term(value, table, what):
+    if isinstance(value, str):
+        return parse_term(value, normalizer=table_normalizer(table), what=what)
+    return value
+
+
+def _example(ex, table) -> Example:
+    if isinstance(ex, Example):
+        return ex
+    if isinstance(ex, dict):
+        types = tuple((k, parse_facts(v) if isinstance(v, str) else v)
+                      for k, v in ex.get("types", {}).items())
+        return Example(_term(ex["before"], table, "example"), _term(ex["after"], table, "example"),
+                       types)
+    before, after = ex
+    return Example(_term(before, table, "example"), _term(after, table, "example"))
+
+
+def rule(id: str, pattern, replacement, *, when=(), priority: int = 0, description: str = "",
+         examples=(), table=None) -> Rule:
+    """Make a rule from terms, expression strings, or functions to trace.
+
+    A function pattern is traced; then a function replacement is traced too.
+    With a term pattern, a callable replacement is a :class:`Compute`.
+    ``when`` is a guard (string or callable) or a tuple of guards.
+
+    >>> from unify import var
+    >>> rule('mul-one', 'mul(x, 1)', 'x', when='x.dtype.is_floating_point').guards[0].source
+    'x.dtype.is_floating_point'
+
+    See Also
+    --------
+    ruleset, rewrite.lang.rule.Rule
+    """
+    traced = callable(pattern) and not isinstance(pattern, tuple)
+    pos = _code_pos(pattern) if traced else None
+    pattern = trace_term(pattern, table) if traced else _term(pattern, table, "pattern")
+    if traced and callable(replacement) and not isinstance(replacement, Compute):
+        replacement = trace_term(replacement, table)
+    else:
+        replacement = _term(replacement, table, "replacement")
+    guards = when if isinstance(when, (tuple, list)) else (when,)
+    return Rule(id, pattern, replacement, tuple(guards), priority, description,
+                tuple(_example(e, table) for e in examples), pos=pos)
+
+
+def ruleset(name: str, *rules: Rule, include=(), disable=(), description: str = "") -> RuleSet:
+    """Make a rule set: included sets' rules first (RuleSets or names for ``rewrite.load``).
+
+    >>> rs = ruleset('mine', rule('nn', 'neg(neg(x))', 'x'), include=[], disable=['nn'])
+    >>> rs.ids(), len(rs)
+    (('nn',), 0)
+
+    See Also
+    --------
+    rule, rewrite.lang.loader.load
+    """
+    from rewrite.lang.loader import load
+    base = RuleSet(name, (), description=description)
+    parts = [load(i, warn=False) if not isinstance(i, RuleSet) else i for i in include]
+    merged = base.merged(*parts, name=name) if parts else base
+    flat = tuple(r for rs in rules for r in ((rs,) if isinstance(rs, Rule) else rs))
+    return merged.extended(*flat).disable(*disable)._replace(
+        includes=tuple(str(i) if not isinstance(i, RuleSet) else i.name for i in include))
+
