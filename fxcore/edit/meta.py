@@ -12,7 +12,7 @@ import torch
 from torch.fx import GraphModule, Node
 from torch.fx.node import map_aggregate
 
-__all__ = ["copy_meta", "inherited_meta", "fake_mode_of", "propagate_val"]
+__all__ = ["copy_meta", "inherited_meta", "fake_mode_of", "propagate_val", "val_mismatch", "describe_val"]
 
 _INHERITED = ("stack_trace", "nn_module_stack", "source_fn_stack", "from_node")
 
@@ -72,28 +72,39 @@ def fake_mode_of(nodes) -> Any:
 def _in_mode(v: Any, mode) -> Any:
     """``v`` as a fake tensor of ``mode`` (make_fx gives each value its own mode; they cannot mix)."""
     if isinstance(v, torch.Tensor) and getattr(v, "fake_mode", None) is not mode:
-        return mode.from_tensor(v)
+        return _fake(mode, v)
     return v
 
 
-def propagate_val(node: Node, gm, fake_mode) -> None:
+def _fake(mode, value: torch.Tensor):
+    """``value`` in ``mode``, with its own sizes when they are plain ints (a mode with a shape environment would
+    make them symbols: an exported graph's new constant would get sizes nothing else has)."""
+    static = all(isinstance(d, int) for d in value.shape)
+    return mode.from_tensor(value, static_shapes=static) if static else mode.from_tensor(value)
+
+
+def propagate_val(node: Node, gm, fake_mode) -> Exception | None:
     """Set ``node.meta['val']`` by running its target on its inputs' FakeTensor values; else leave it absent.
+
+    Returns what the target raised on fake tensors (the node is wrong for its inputs: ``gelu(x,
+    approximate='nonsense')``, a shape mismatch), or None: computed, or not computable (no fake mode, an
+    input without a value, an op without a fake kernel or with a data-dependent output shape).
 
     >>> import torch, torch.fx as fx
     >>> g = fx.Graph(); b = g.call_function(torch.relu, (g.placeholder('a'),))
-    >>> propagate_val(b, None, None); 'val' in b.meta
-    False
+    >>> propagate_val(b, None, None), 'val' in b.meta
+    (None, False)
 
     See Also
     --------
-    fake_mode_of
+    fake_mode_of, val_mismatch
     """
     if fake_mode is None:
-        return
+        return None
     try:
         if node.op == "get_attr" and isinstance(gm, GraphModule):
             value = torch.fx.graph_module._get_attr(gm, node.target)
-            node.meta["val"] = fake_mode.from_tensor(value) if isinstance(value, torch.Tensor) else value
+            node.meta["val"] = _fake(fake_mode, value) if isinstance(value, torch.Tensor) else value
             return
         if node.op != "call_function" or any("val" not in i.meta for i in node.all_input_nodes):
             return
@@ -101,5 +112,61 @@ def propagate_val(node: Node, gm, fake_mode) -> None:
         args, kwargs = map_aggregate(node.args, get), map_aggregate(node.kwargs, get)
         with fake_mode:
             node.meta["val"] = node.target(*args, **kwargs)
-    except Exception:  # a value we cannot compute is left absent, never guessed
+    except _NOT_COMPUTABLE:  # a value we cannot compute is left absent, never guessed
         node.meta.pop("val", None)
+    except Exception as exc:
+        node.meta.pop("val", None)
+        return exc
+    return None
+
+
+def _not_computable() -> tuple:
+    from torch._subclasses import fake_tensor as ft
+    names = ("UnsupportedOperatorException", "DataDependentOutputException", "DynamicOutputShapeException",
+             "UnsupportedFakeTensorException")
+    return tuple(getattr(ft, n) for n in names if hasattr(ft, n))
+
+
+_NOT_COMPUTABLE = _not_computable()
+
+
+def describe_val(value: Any) -> str:
+    """A value as a replacement check shows it: ``float32[2, 3] on cpu``, or the Python type of a literal.
+
+    >>> describe_val(torch.ones(2, 3)), describe_val(1.5)
+    ('float32[2, 3] on cpu', 'the float 1.5')
+    """
+    if isinstance(value, torch.Tensor):
+        dims = ", ".join(str(d) for d in value.shape)
+        return f"{str(value.dtype).replace('torch.', '')}[{dims}] on {value.device}"
+    if isinstance(value, (tuple, list)):
+        return "(" + ", ".join(describe_val(v) for v in value) + ")"
+    return f"the {type(value).__name__} {value!r}"
+
+
+def val_mismatch(old: Any, new: Any) -> str | None:
+    """How ``new`` differs from ``old`` in shape, dtype or device (tensors, or tuples of them), or None.
+
+    ``new`` may be a literal (a replacement that is a number): that is a mismatch for a tensor.
+
+    >>> val_mismatch(torch.ones(2, 3), torch.ones(3)), val_mismatch(torch.ones(2), torch.ones(2))
+    ('float32[3] on cpu where the node gave float32[2, 3] on cpu', None)
+
+    See Also
+    --------
+    describe_val
+    """
+    if isinstance(old, (tuple, list)) and isinstance(new, (tuple, list)) and len(old) == len(new):
+        return next((m for m in map(val_mismatch, old, new) if m is not None), None)
+    if not isinstance(old, torch.Tensor):
+        return None
+    same = isinstance(new, torch.Tensor) and new.dtype == old.dtype and new.device == old.device and \
+        new.dim() == old.dim() and all(map(_same_size, new.shape, old.shape))
+    return None if same else f"{describe_val(new)} where the node gave {describe_val(old)}"
+
+
+def _same_size(a: Any, b: Any) -> bool:
+    if isinstance(a, int) and isinstance(b, int):
+        return a == b
+    from torch.fx.experimental.symbolic_shapes import statically_known_true
+    return bool(statically_known_true(a == b))

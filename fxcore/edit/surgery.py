@@ -443,7 +443,7 @@ def _reuse_root(root: Node, term: Any, bindings: dict, gm, table, view, rule_id:
     meta.clear()
     meta.update(kept)
     rename(root, name if name is not None else root.graph._target_to_str(target))
-    propagate_val(root, gm, fake_mode)
+    _raise_if_failed(root, propagate_val(root, gm, fake_mode))
     reads = root._input_nodes
     return [n for n in read if n not in reads]
 
@@ -463,7 +463,14 @@ def _annotate(new: list[Node], root: Node, roots: tuple, gm, rule_id: str) -> No
     for node in new:
         copy_meta(root, node, rule_id)
         if fake_mode is not None:
-            propagate_val(node, gm, fake_mode)
+            _raise_if_failed(node, propagate_val(node, gm, fake_mode))
+
+
+def _raise_if_failed(node: Node, error: Exception | None) -> None:
+    """A replacement node that fails on its inputs' fake tensors is an error now, not when the module runs."""
+    if error is not None:
+        raise ReplacementError(f"the replacement node {node.name!r} ({node.graph._target_to_str(node.target)}) "
+                               f"fails on its inputs' fake tensors: {type(error).__name__}: {error}")
 
 
 def _build(graph: Graph, roots: tuple, replacement: Any, match: Match, table) -> tuple:

@@ -13,6 +13,7 @@ fxcore.match : uses this view.
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from torch.fx import Node
@@ -27,11 +28,17 @@ _LEAVES = ("placeholder", "get_attr", "output")
 
 
 def literal_equal(a: object, b: object) -> bool:
-    """``a == b`` as ``unify`` decides it: a failing or non-boolean comparison is unequal.
+    """``a == b`` as ``unify`` decides it, but zeros of different signs differ: a failing or non-boolean
+    comparison is unequal.
+
+    A pattern's ``0`` or ``0.0`` is not the literal ``-0.0`` of a graph: ``x - (-0.0)`` is ``x + 0.0``,
+    which turns ``-0.0`` into ``0.0``, so ``sub(x, 0) -> x`` must not match it.
 
     >>> import torch
     >>> literal_equal(1, 1.0), literal_equal((1,), (1,)), literal_equal(torch.ones(2), torch.ones(2))
     (True, True, False)
+    >>> literal_equal(0, 0.0), literal_equal(0.0, -0.0), literal_equal(-0.0, -0.0)
+    (True, False, True)
 
     See Also
     --------
@@ -41,9 +48,13 @@ def literal_equal(a: object, b: object) -> bool:
         return True
     try:
         r = a == b
-        return r if type(r) is bool else False
     except Exception:
         return False
+    if type(r) is not bool:
+        return False
+    if r and (type(a) is float or type(b) is float) and a == 0:
+        return math.copysign(1.0, a) == math.copysign(1.0, b)
+    return r
 
 
 class TargetFacts:

@@ -64,7 +64,8 @@ def _hints(example) -> dict:
 def _check(rule, index, example, ruleset, table) -> ExampleResult:
     base = dict(rule_id=rule.id, index=index, expected=example.after, pos=example.pos or rule.pos)
     try:
-        nf = normalize_full(example.before, ruleset, view=term_view(_hints(example)), table=table)
+        nf = normalize_full(example.before, ruleset, view=term_view(_hints(example)), table=table,
+                            assume=rule.assumes)  # (an example shows the rule where it may fire)
     except NonTerminationError as exc:
         return ExampleResult(status="failed", reason=str(exc).splitlines()[0], **base)
     if nf.term == example.after:

@@ -11,7 +11,7 @@ May import: `unify`, `fxcore`, `rewrite.errors`, `rewrite.lang`. Never `rewrite.
 >>> import torch, torch.fx as fx
 >>> from rewrite.engine import apply, report_of
 >>> from rewrite.lang import load
->>> gm = apply(fx.symbolic_trace(lambda x: torch.neg(torch.neg(x))), load("std:algebraic"))
+>>> gm = apply(fx.symbolic_trace(lambda x: torch.neg(torch.neg(x)).exp()), load("std:algebraic"))
 >>> report_of(gm).counts
 {'neg-neg': 1}
 
@@ -19,8 +19,8 @@ See Also:
     rewrite.lang : the rules; rewrite.check : what is checked of them.
 """
 
-from rewrite.engine.apply import ApplyError, apply
+from rewrite.engine.apply import ApplyError, ReplacementTypeError, apply
 from rewrite.engine.normalize import normalize, normalize_full
 from rewrite.engine.report import Report, report_of
 
-__all__ = ["apply", "ApplyError", "normalize", "normalize_full", "Report", "report_of"]
+__all__ = ["apply", "ApplyError", "ReplacementTypeError", "normalize", "normalize_full", "Report", "report_of"]

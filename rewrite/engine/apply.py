@@ -20,6 +20,7 @@ See Also:
 
 from __future__ import annotations
 
+import random
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from heapq import heappop, heappush
 from typing import Any
 
 import torch.fx as fx
+from torch.fx import Node
 
 from fxcore.view.canonical import CanonicalView, TargetFacts
 from fxcore.edit.gc_pause import gc_paused
@@ -36,24 +38,33 @@ from fxcore.match import compile_pattern
 from fxcore.view.pattern import Bound, is_op_term
 from fxcore.ops import default_table
 from fxcore.edit.dialect import for_graph
+from fxcore.edit.alias_check import refusal
+from fxcore.edit.meta import val_mismatch
 from fxcore.edit.surgery import rewrite_match
+from fxcore.view.effects import GraphEffects
 
 from rewrite.errors import RuleError
+from rewrite.lang.assumptions import assumption_names, missing
 from rewrite.lang.facts import describe
+from rewrite.engine.dead_attrs import dead_attributes, remove_attributes
 from rewrite.engine.journal import GraphJournal
 from rewrite.engine.lint import lint_changed
 from rewrite.lang.loader import load
 from rewrite.engine.replacement import replacement_term
 from rewrite.lang.ruleset import RuleSet
-from rewrite.engine.report import Report, Rewrite, RuleStats
+from rewrite.engine.report import Refusal, Report, Rewrite, RuleStats
 from rewrite.lang.rule import Compute
 from rewrite.engine.termination import TerminationWatch, default_budget
 
-__all__ = ["apply", "ApplyError", "RulePlan"]
+__all__ = ["apply", "ApplyError", "ReplacementTypeError", "RulePlan"]
 
 
 class ApplyError(RuntimeError):
     """A rule failed while being applied; the module was left exactly as it was."""
+
+
+class ReplacementTypeError(ApplyError):
+    """A replacement whose value differs from the matched root's ``meta['val']`` in shape, dtype or device."""
 
 
 _new_tuple = tuple.__new__
@@ -67,9 +78,11 @@ class _Entry:
     rule_id: str = field(init=False)
     guarded: bool = field(init=False)  # the rule has guards to evaluate
     computed: bool = field(init=False)  # its replacement is Python code (a Compute), which sees the graph's nodes
+    assumes: tuple = field(init=False)  # the assumptions its rewrites rely on (granted, or it is not in a plan)
 
     def __post_init__(self):
         object.__setattr__(self, "rule_id", self.rule.id)
+        object.__setattr__(self, "assumes", self.rule.assumes)
         object.__setattr__(self, "guarded", bool(self.rule.guards))
         object.__setattr__(self, "computed", isinstance(self.rule.replacement, Compute))
 
@@ -82,6 +95,8 @@ class RulePlan:
     entries: tuple[_Entry, ...]
     by_root: tuple[tuple[Any, tuple[_Entry, ...]], ...]
     depth: int
+    # rules left out because they assume what was not granted: (rule id, the missing assumptions)
+    skipped: tuple = ()
     # a memo of the applies' decisions per call_function target: id(target) -> (rules, None or _RESOLVE;
     # the target, keeping the id alive; may such a node be an inner node of a match). Such a decision reads
     # the target, the plan and the table only.
@@ -110,15 +125,30 @@ class RulePlan:
 
     @staticmethod
     @lru_cache(maxsize=64)
-    def build(ruleset, table) -> "RulePlan":
-        """Compile every enabled rule of ``ruleset`` once (cached per rule set and op table)."""
-        entries = tuple(_Entry(rule, compile_pattern(rule.pattern, table)) for rule in ruleset.ordered())
+    def build(ruleset, table, granted: tuple = ()) -> "RulePlan":
+        """Compile every enabled rule of ``ruleset`` whose assumptions ``granted`` grants, once (cached per rule
+        set, op table and grant)."""
+        skipped = tuple((rule.id, missing(rule.assumes, granted)) for rule in ruleset.ordered()
+                        if missing(rule.assumes, granted))
+        entries = tuple(_Entry(rule, compile_pattern(rule.pattern, table)) for rule in ruleset.ordered()
+                        if not missing(rule.assumes, granted))
         index: dict[Any, list[_Entry]] = {}
         for entry in entries:
             index.setdefault(entry.pattern.root_op, []).append(entry)
         depth = max((_depth(entry.rule.pattern) for entry in entries), default=1)
         return RulePlan(ruleset.name, entries, tuple((op, tuple(es)) for op, es in index.items()), depth,
-                        facts=TargetFacts(table))
+                        skipped, facts=TargetFacts(table))
+
+
+def _shuffled(plan: RulePlan, seed: int) -> RulePlan:
+    """``plan`` with its rules in an order drawn from ``seed`` (for testing that the order does not matter)."""
+    entries = list(plan.entries)
+    random.Random(seed).shuffle(entries)
+    index: dict[Any, list[_Entry]] = {}
+    for entry in entries:
+        index.setdefault(entry.pattern.root_op, []).append(entry)
+    return RulePlan(plan.name, tuple(entries), tuple((op, tuple(es)) for op, es in index.items()), plan.depth,
+                    plan.skipped, facts=plan.facts)
 
 
 def _inner_ops(entries, table) -> frozenset | None:
@@ -158,8 +188,15 @@ def _depth(term: Any) -> int:
 
 
 def apply(gm: fx.GraphModule, ruleset, *, max_rewrites: int | None = None, once: bool = False,
-          dry_run: bool = False, table=None) -> fx.GraphModule:
+          dry_run: bool = False, table=None, assume=(), seed: int | None = None) -> fx.GraphModule:
     """Rewrite ``gm`` in place with ``ruleset`` (a RuleSet, a rule file or ``"std:NAME"``); return it.
+
+    ``assume`` grants named assumptions (`rewrite.lang.assumptions`: ``"no-signed-zeros"``, ``"no-infs"``,
+    ``"no-nans"``, ``"finite-math"``) on top of the rule set's own ``assume:``; a rule that assumes what is not
+    granted does not fire, and the report lists it (`Report.skipped`) and, per rewrite, what it relied on.
+    ``seed`` draws the order of the rules and of the worklist from a random generator, as MLIR's greedy
+    driver's randomizer does: a confluent rule set gives the same graph whatever the seed; without it the
+    order is the rule set's and the graph's.
 
     New nodes are emitted in the graph's dialect: aten overloads in a graph of aten calls (``make_fx``,
     ``torch.export``), torch callables otherwise (`fxcore.edit.dialect`).
@@ -177,25 +214,32 @@ def apply(gm: fx.GraphModule, ruleset, *, max_rewrites: int | None = None, once:
     if not isinstance(ruleset, RuleSet):
         ruleset = load(ruleset)
     table = default_table() if table is None else table
-    plan = RulePlan.build(ruleset, table)
+    plan = RulePlan.build(ruleset, table, tuple(sorted(set(ruleset.assume + assumption_names(assume)))))
+    if seed is not None:
+        plan = _shuffled(plan, seed)
     budget = default_budget(len(gm.graph.nodes)) if max_rewrites is None else max_rewrites
     with gc_paused():  # what the run allocates dies by refcount as _rewrite returns (fxcore.edit.gc_pause)
-        report = _rewrite(gm, plan, table, budget, once, dry_run)
+        report = _rewrite(gm, plan, table, budget, once, dry_run, seed)
     gm.meta["rewrite_report"] = report
     return gm
 
 
-def _rewrite(gm: fx.GraphModule, plan: RulePlan, table, budget: int, once: bool, dry_run: bool) -> Report:
+def _rewrite(gm: fx.GraphModule, plan: RulePlan, table, budget: int, once: bool, dry_run: bool,
+             seed: int | None = None) -> Report:
     """The journaled run of `apply`: rewrite, lint the changed nodes, recompile; roll back on any error."""
     started, nodes_before = time.perf_counter(), len(gm.graph.nodes)
     recompiled = False
     with GraphJournal(gm) as journal:
         try:
-            driver = _Driver(gm, plan, table, journal, budget, once)
+            driver = _Driver(gm, plan, table, journal, budget, once, seed)
             driver.run()
             if dry_run:
                 journal.rollback()
             elif journal.changed:
+                driver.removed = dead_attributes(gm, journal.attribute_candidates())
+                if driver.removed:
+                    journal.keep_modules()  # (rollback puts them back)
+                    remove_attributes(gm, driver.removed)
                 lint_changed(gm.graph, journal.changed_nodes())
                 recompiled = True
                 gm.recompile()
@@ -210,8 +254,10 @@ def _rewrite(gm: fx.GraphModule, plan: RulePlan, table, budget: int, once: bool,
 class _Driver:
     """One apply: the worklist, the op index cache, per-rule stats and termination."""
 
-    def __init__(self, gm, plan: RulePlan, table, journal: GraphJournal, budget: int, once: bool):
+    def __init__(self, gm, plan: RulePlan, table, journal: GraphJournal, budget: int, once: bool,
+                 seed: int | None = None):
         self.gm, self.plan, self.table, self.journal, self.once = gm, plan, table, journal, once
+        self.rng = random.Random(seed) if seed is not None else None  # a drawn worklist order
         self._before_reuse = journal.before_reuse  # (one bound method for every rewrite)
         self.emit_table = for_graph(table, gm.graph)  # new nodes in the graph's dialect: aten calls in aten graphs
         self.by_root = plan.root_index
@@ -239,6 +285,9 @@ class _Driver:
         self._queued: set[fx.Node] = set()  # nodes waiting in the sweep, _woken or _later
         self._later: deque = deque()  # nodes rewrites queued, visited after the sweep
         self._computed = False  # a Compute replacement ran since dormant candidates were last checked
+        self._effects: GraphEffects | None = None  # what the graph writes and aliases, read at the first match
+        self.refused: list[Refusal] = []
+        self.removed: tuple[str, ...] = ()  # attributes left unread, removed at the end (rewrite.engine.dead_attrs)
 
     def entries_for(self, node: fx.Node) -> tuple[_Entry, ...] | None:
         """The rules that may root at ``node`` (None if none can), from its target when that decides.
@@ -316,6 +365,8 @@ class _Driver:
                 node = self._cursor = sweep[i]
                 i += 1
             elif later:
+                if self.rng is not None:
+                    later.rotate(-self.rng.randrange(len(later)))
                 node = later.popleft()
                 self._cursor = None  # the sweep is over: every candidate is behind it
             elif self._computed and dormant and not once:
@@ -367,6 +418,10 @@ class _Driver:
         """The nodes some rule may root at, but dormant ones (noted in `_dormant`), in graph order: one
         decision per call_function target."""
         groups = decided_groups(self.gm.graph, self._target_rules)
+        if self.rng is not None:  # a drawn order: every candidate in the sweep (dormancy assumes graph order)
+            found = sorted(n for rules, nodes in groups if rules is not None for n in nodes)
+            self.rng.shuffle(found)
+            return found
         self._dormant = dormant = self._dormant_among(groups)
         if dormant:
             found = [n for rules, nodes in groups if rules is not None for n in nodes if n not in dormant]
@@ -483,6 +538,8 @@ class _Driver:
         if entry.guarded and not rule.guard_holds(match.bindings, describe, result=node):
             return None
         name, trace = node.name, node.meta.get("stack_trace")
+        roots = match.roots or (node,)
+        vals = [root.meta.get("val") for root in roots]  # what the users saw: the replacement must give the same
         self.watch.before_rewrite(node)  # while its arguments are intact: surgery may erase it
         try:
             if entry.computed:
@@ -492,6 +549,11 @@ class _Driver:
                     return None
             else:
                 term = rule.replacement
+            effects = self._effects or self._read_effects()
+            why = refusal(effects, match, term)
+            if why is not None:
+                self.refused.append(Refusal(rule.id, name, why))
+                return None
             new_nodes, values, rewired, survivors = rewrite_match(
                 self.gm, match, term, rule_id=rule.id, table=self.emit_table, view=self.view,
                 before_reuse=self._before_reuse, inner_ops=entry.pattern.inner_ops)
@@ -503,11 +565,17 @@ class _Driver:
                 f"  the module was left unchanged; fix the rule's replacement or add a guard "
                 f"that excludes this node"
             ) from exc
+        for val, value in zip(vals, values):
+            if val is not None:
+                self._check_val(rule.id, name, val, value)
         new_value = values[0]  # what the root's users see now
+        for root, value in zip(match.roots or (node,), values):
+            effects.replaced(root, value, owned=value is root or value in new_nodes or value in match.nodes)
         self.fired[rule.id] += 1
         # Rewrite(...) without its NamedTuple's Python-level __new__
         self.rewrites.append(_new_tuple(Rewrite, (rule.id, name, trace,
-                                                  tuple([n.name for n in new_nodes]) if new_nodes else ())))
+                                                  tuple([n.name for n in new_nodes]) if new_nodes else (),
+                                                  entry.assumes)))
         self.watch.record(rule.id, node, new_value)
         if new_value is node and self._dormant:  # the root became the new call in place: its users' arguments
             for user in node.users:  # are the same objects, but they are not dormant any more (_dormant_among)
@@ -515,8 +583,24 @@ class _Driver:
                     self._reach(user)
         return (new_nodes + rewired if rewired else new_nodes), survivors
 
+    @staticmethod
+    def _check_val(rule_id: str, name: str, val, value) -> None:
+        """Raise `ReplacementTypeError` if ``value`` is not of ``val``'s shape, dtype and device."""
+        new = value.meta.get("val", val) if isinstance(value, Node) else value  # (no val: not computable)
+        mismatch = val_mismatch(val, new)
+        if mismatch is not None:
+            raise ReplacementTypeError(
+                f"rule {rule_id!r} at node {name!r}: the replacement gives {mismatch}\n"
+                f"  the module was left unchanged; fix the replacement, or add a guard such as "
+                f"'result.shape == x.shape and result.dtype == x.dtype'")
+
+    def _read_effects(self) -> GraphEffects:
+        self._effects = GraphEffects(self.gm.graph, self.view)
+        return self._effects
+
     def report(self, before: int, after: int, seconds: float, dry_run: bool) -> Report:
         idle, fired, spent = self.plan.idle_stats, self.fired, self.seconds  # most rules of a big set never try
         stats = tuple([RuleStats(rid, fired[rid], tried, spent[rid]) if tried else idle[rid]
                        for rid, tried in self.attempts.items()])
-        return Report(self.plan.name, tuple(self.rewrites), stats, before, after, seconds, dry_run)
+        return Report(self.plan.name, tuple(self.rewrites), stats, before, after, seconds, dry_run,
+                      skipped=self.plan.skipped, refused=tuple(self.refused), removed=self.removed)

@@ -174,6 +174,17 @@ class GraphJournal:
                 seen[event[1]] = None
         return list(seen)
 
+    def attribute_candidates(self) -> list[str]:
+        """The attribute paths erased get_attr and call_module nodes read, and those `add_attr` added: what
+        may be left unread once the rewriting is done (`rewrite.engine.dead_attrs`)."""
+        out = []
+        for event in self.events:
+            if event[0] is _ERASED and event[1].op in ("get_attr", "call_module"):
+                out.append(event[1].target)
+            elif event[0] is _ADDED_ATTR:
+                out.append(event[1])
+        return out
+
     @property
     def changed(self) -> bool:
         """True when anything was recorded."""

@@ -32,12 +32,15 @@ rewrite.check.examples.check_examples : checks the embedded examples of a rule s
 """
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import dataclass
 from typing import Callable
 
+from fxcore.view.canonical import literal_equal
 from unify import isvar
 from rewrite.errors import NonTerminationError
+from rewrite.lang.assumptions import assumption_names, missing
 from rewrite.lang.facts import TensorFacts, Unknown
 from rewrite.lang.rule import Compute
 
@@ -96,18 +99,20 @@ class NormalForm:
 
 
 def normalize(term, ruleset, *, view: Callable | None = None, budget: int | None = None,
-              table=None):
+              table=None, assume=()):
     """The normal form of ``term`` under ``ruleset`` (see the module docstring).
+
+    Rules that assume what neither ``assume`` nor the rule set grants (`rewrite.lang.assumptions`) do not fire.
 
     See Also
     --------
     normalize_full
     """
-    return normalize_full(term, ruleset, view=view, budget=budget, table=table).term
+    return normalize_full(term, ruleset, view=view, budget=budget, table=table, assume=assume).term
 
 
 def normalize_full(term, ruleset, *, view: Callable | None = None, budget: int | None = None,
-                   table=None) -> NormalForm:
+                   table=None, assume=()) -> NormalForm:
     """Like :func:`normalize`, also returning the rules fired (in order) and undecided guards.
 
     >>> from unify import var
@@ -120,7 +125,7 @@ def normalize_full(term, ruleset, *, view: Callable | None = None, budget: int |
     --------
     normalize
     """
-    return _Rewriter(ruleset, view or term_view(), budget, table).run(term)
+    return _Rewriter(ruleset, view or term_view(), budget, table, assume).run(term)
 
 
 class _Store:
@@ -132,8 +137,8 @@ class _Store:
         self.terms: dict = {}
 
     def leaf(self, value) -> int:
-        try:
-            key = ("leaf", type(value), value)
+        try:  # (a float's sign tells -0.0 from 0.0, which compare equal)
+            key = ("leaf", type(value), value, math.copysign(1.0, value) if type(value) is float else None)
             hash(key)
         except TypeError:
             key = ("obj", id(value))
@@ -194,6 +199,10 @@ class _Store:
 
 
 def _equal(a, b) -> bool:
+    """Literals as the graph matcher compares them (`fxcore.view.canonical.literal_equal`: ``0.0`` is not
+    ``-0.0``), but a comparison that is not a bool counts by its truth (numpy scalars)."""
+    if type(a) is float or type(b) is float:
+        return literal_equal(a, b)
     try:
         return bool(a == b)
     except Exception:
@@ -203,11 +212,14 @@ def _equal(a, b) -> bool:
 class _Rewriter:
     """One normalization: the store, the rule index, the budget and the trace."""
 
-    def __init__(self, ruleset, view, budget, table):
+    def __init__(self, ruleset, view, budget, table, assume=()):
         self.view, self.budget, self.table = view, budget, table
         self.store = _Store()
         self.by_op: dict = {}
+        granted = ruleset.assume + assumption_names(assume)
         for r in ruleset.ordered():
+            if missing(r.assumes, granted):
+                continue
             head = r.pattern[0] if isinstance(r.pattern[0], str) else None
             self.by_op.setdefault(head, []).append(r)
         self.fired: list = []

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
-__all__ = ["Rewrite", "RuleStats", "Report", "report_of"]
+__all__ = ["Rewrite", "Refusal", "RuleStats", "Report", "report_of"]
 
 
 class Rewrite(NamedTuple):
@@ -28,6 +28,15 @@ class Rewrite(NamedTuple):
     node: str
     stack_trace: str | None
     new_nodes: tuple[str, ...]
+    assumes: tuple[str, ...] = ()  # the granted assumptions (rewrite.lang.assumptions) the rewrite relied on
+
+
+class Refusal(NamedTuple):
+    """A rewrite that matched and was refused, and why (it would have changed the program's numbers)."""
+
+    rule_id: str
+    node: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -51,6 +60,9 @@ class Report:
     nodes_after: int
     seconds: float
     dry_run: bool = False
+    skipped: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (rule id, assumptions it needs that were not granted)
+    refused: tuple[Refusal, ...] = ()  # matches whose rewrite would have changed the numbers (aliasing, writes)
+    removed: tuple[str, ...] = ()  # parameters, buffers, submodules no node reads any more, removed
 
     def fired(self, rule_id: str) -> int:
         """How many times ``rule_id`` fired (0 for an unknown id)."""
@@ -81,6 +93,18 @@ class Report:
                              f"attempts {s.attempts:>6}  {s.seconds * 1e3:8.2f} ms")
         if self.never_matched:
             lines.append("  never matched: " + ", ".join(self.never_matched))
+        assumed = sorted({a for r in self.rewrites for a in r.assumes})
+        if assumed:
+            lines.append("  relied on assumptions: " + ", ".join(assumed))
+        if self.removed:
+            shown = ", ".join(self.removed[:8]) + (f" and {len(self.removed) - 8} more" if len(self.removed) > 8 else "")
+            lines.append(f"  removed {len(self.removed)} unread attribute{'s' if len(self.removed) != 1 else ''}: "
+                         + shown)
+        for r in self.refused:
+            lines.append(f"  refused: {r.rule_id} at {r.node!r}: {r.reason}")
+        for rule_id, needs in self.skipped:
+            lines.append(f"  not applied: {rule_id} assumes {', '.join(needs)} (grant it: apply(..., "
+                         f"assume={list(needs)!r}) or 'assume:' in the rule set)")
         return "\n".join(lines)
 
 

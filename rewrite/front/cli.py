@@ -21,10 +21,13 @@ from rewrite.engine.apply import ApplyError
 from rewrite.front.demo import DEMO_MODEL, ModelSpecError, run
 from rewrite.errors import NonTerminationError, RuleError
 from rewrite.check.examples import check_examples
+from rewrite.lang.assumptions import ASSUMPTIONS, SHORTHANDS
 from rewrite.lang.loader import load, std_names
 from rewrite.front.picture import to_dot
 
 __all__ = ["main", "parser"]
+
+_ASSUMPTION_NAMES = (*ASSUMPTIONS, *SHORTHANDS)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -43,6 +46,7 @@ def parser() -> argparse.ArgumentParser:
     rewrite.add_argument("--dot", metavar="FILE", help="write a Graphviz picture of the result")
     check = sub.add_parser("check", help="validate rule sets: syntax, overlaps, embedded examples")
     check.add_argument("rulesets", nargs="+", help="rule files (.yaml/.py) or std:NAME")
+    _allow_python(check)
     sub.add_parser("list", help="list the standard rule sets and the zoo models")
     return top
 
@@ -52,11 +56,20 @@ def _model_options(p: argparse.ArgumentParser) -> None:
                    help=f"a zoo name ({', '.join(zoo.names())}) or module:factory")
     p.add_argument("--rules", default="std:std", help="a rule file (.yaml/.py) or std:NAME")
     p.add_argument("--tracer", default="symbolic_trace", choices=sorted(zoo.TRACERS))
+    p.add_argument("--assume", action="append", default=[], metavar="NAME", choices=_ASSUMPTION_NAMES,
+                   help="grant a named assumption to the rules (repeatable): " + ", ".join(_ASSUMPTION_NAMES))
+    _allow_python(p)
+
+
+def _allow_python(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--allow-python", action="store_true",
+                   help="let YAML rule files include Python rule sets (.py files run as code)")
 
 
 def _apply(args, out: Callable) -> int:
     result = run(args.model, rules=args.rules, tracer=args.tracer, out=out, dry_run=args.dry_run,
-                 once=args.once, max_rewrites=args.max_rewrites)
+                 once=args.once, max_rewrites=args.max_rewrites, assume=args.assume,
+                 allow_python=args.allow_python)
     if args.dot:
         with open(args.dot, "w", encoding="utf-8") as handle:
             handle.write(to_dot(result.module))
@@ -69,7 +82,7 @@ def _check(args, out: Callable) -> int:
     for name in args.rulesets:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            ruleset = load(name)
+            ruleset = load(name, allow_python=args.allow_python)
         for warning in caught:
             out(f"warning: {warning.message}")
         results = check_examples(ruleset)
@@ -94,7 +107,8 @@ def main(argv: Sequence[str] | None = None, out: Callable = print) -> int:
     args = parser().parse_args(sys.argv[1:] if argv is None else argv)
     try:
         if args.command == "demo":
-            run(args.model, rules=args.rules, tracer=args.tracer, show_code=not args.no_code, out=out)
+            run(args.model, rules=args.rules, tracer=args.tracer, show_code=not args.no_code, out=out,
+                assume=args.assume, allow_python=args.allow_python)
             return 0
         if args.command == "apply":
             return _apply(args, out)

@@ -72,15 +72,16 @@ def build_model(spec: str) -> tuple[str, str, torch.nn.Module, tuple]:
 
 
 def run(model: str = DEMO_MODEL, *, rules: str = "std:std", tracer: str = "symbolic_trace",
-        show_code: bool = True, out: Callable = print, **apply_options) -> DemoResult:
+        show_code: bool = True, out: Callable = print, allow_python: bool = False, **apply_options) -> DemoResult:
     """Trace ``model``, apply ``rules``, print before/after code and the report; check the numbers.
 
     ``model`` is a zoo name or ``package.module:factory``; ``apply_options`` go to
-    :func:`rewrite.engine.apply.apply` (``once``, ``dry_run``, ``max_rewrites``).
+    :func:`rewrite.engine.apply.apply` (``once``, ``dry_run``, ``max_rewrites``, ``assume``);
+    ``allow_python`` lets a YAML rule file include Python rule sets.
     """
     name, description, module, inputs = build_model(model)
     gm = zoo.TRACERS[tracer](module, inputs)
-    ruleset = load(rules)
+    ruleset = load(rules, allow_python=allow_python)
     out(f"== {name}: {description}")
     out(f"== traced with {tracer}: {len(gm.graph.nodes)} nodes; rule set {ruleset.name!r} ({len(ruleset)} rules)")
     if show_code:

@@ -54,12 +54,12 @@ from rewrite.lang import yaml_reader as _yaml
 from rewrite.errors import (IncludeCycleError, IncludeError, RuleError, RuleSetNotFoundError,
                             RuleSyntaxError, RuleValidationError, SourcePos, UnknownKeyError,
                             did_you_mean)
-from rewrite.lang.rule_builder import build_rule, expect
+from rewrite.lang.rule_builder import build_rule, expect, names_list
 from rewrite.lang.ruleset import RuleSet
 
 __all__ = ["load", "loads", "resolve", "std_names", "TOP_KEYS"]
 
-TOP_KEYS = ("ruleset", "description", "include", "enable", "disable", "rules")
+TOP_KEYS = ("ruleset", "description", "include", "assume", "enable", "disable", "rules")
 _STD = "std:"
 
 
@@ -111,10 +111,12 @@ def resolve(name, relative_to: Path | None = None):
     return path.resolve()
 
 
-def load(source, *, table=None, warn: bool = True) -> RuleSet:
+def load(source, *, table=None, warn: bool = True, allow_python: bool = False) -> RuleSet:
     """Load a rule set from a YAML/Python file or a ``std:`` name; warn about ambiguous rules.
 
-    A :class:`RuleSet` passed in is returned as it is.
+    A :class:`RuleSet` passed in is returned as it is. A ``.py`` rule set named here runs (it is code the
+    caller chose); one that a YAML file includes runs only with ``allow_python=True``: a YAML rule file is
+    data and never makes Python code run by itself (the standard library's own ``.py`` sets excepted).
 
     See Also
     --------
@@ -122,14 +124,14 @@ def load(source, *, table=None, warn: bool = True) -> RuleSet:
     """
     if isinstance(source, RuleSet):
         return source
-    rs = _Loader(table).load_path(resolve(source), ())
+    rs = _Loader(table, allow_python).load_path(resolve(source), ())
     if warn:
         rs.warn_ambiguities(stacklevel=3)
     return rs
 
 
 def loads(text: str, *, filename: str = "<string>", table=None, warn: bool = True,
-          base_dir: Path | None = None) -> RuleSet:
+          base_dir: Path | None = None, allow_python: bool = False) -> RuleSet:
     """Load a YAML rule set from a string (``filename`` is used in error positions).
 
     >>> loads('rules: []', filename='empty.yaml').name
@@ -139,7 +141,7 @@ def loads(text: str, *, filename: str = "<string>", table=None, warn: bool = Tru
     --------
     load
     """
-    loader = _Loader(table)
+    loader = _Loader(table, allow_python)
     rs = loader.load_yaml(text, filename, Path(base_dir or Path.cwd()), ())
     if warn:
         rs.warn_ambiguities(stacklevel=3)
@@ -149,8 +151,8 @@ def loads(text: str, *, filename: str = "<string>", table=None, warn: bool = Tru
 class _Loader:
     """One load: the op table, and the rule sets already loaded (includes form a DAG)."""
 
-    def __init__(self, table):
-        self.table = table
+    def __init__(self, table, allow_python: bool = False):
+        self.table, self.allow_python = table, allow_python
         self.cache: dict[Path, RuleSet] = {}
 
     def load_path(self, path: Path, stack: tuple) -> RuleSet:
@@ -179,7 +181,8 @@ class _Loader:
         own = [build_rule(item, self.table) for item in _list_of(doc, "rules", "mapping")]
         rules, disabled = _combine(included, own)
         rs = RuleSet(_name(doc, file), tuple(rules), (), _text(doc, "description"),
-                     tuple(v.value for v in _list_of_str(doc, "include")), file)
+                     tuple(v.value for v in _list_of_str(doc, "include")), file,
+                     assume=names_list(doc, "assume"))
         for key in ("disable", "enable"):
             for v in _list_of_str(doc, key):
                 rs._check_ids((v.value,), key, v.pos)
@@ -189,11 +192,23 @@ class _Loader:
 
     def _include(self, item, base: Path, stack: tuple) -> RuleSet:
         try:
-            return self.load_path(resolve(item.value, base), stack)
+            path = resolve(item.value, base)
+            if path.suffix == ".py" and not (self.allow_python or _is_std(item.value, path)):
+                raise IncludeError(
+                    f"include of the Python rule set {str(path)!r}: a YAML rule file is data and does not run "
+                    f"Python code", pos=item.pos,
+                    hint="load it yourself (rewrite.load('x.py')), or opt in: rewrite.load(..., allow_python=True) "
+                         "or `python -m rewrite ... --allow-python`")
+            return self.load_path(path, stack)
         except RuleError as exc:
             if isinstance(exc, IncludeError) and exc.pos is None:
                 raise exc.located(item.pos) from None
             raise
+
+
+def _is_std(name: str, path: Path) -> bool:
+    """Is ``name`` a ``std:`` name of the installed standard library (shipped code, not a user's data)?"""
+    return str(name).startswith(_STD) and path.parent == Path(str(importlib.resources.files("rules"))).resolve()
 
 
 def _combine(included, own):

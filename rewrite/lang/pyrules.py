@@ -36,6 +36,7 @@ import torch.fx
 
 from unify import var
 from rewrite.errors import RuleValidationError, SourcePos
+from rewrite.lang.assumptions import assumption_names
 from rewrite.lang.facts import parse_facts
 from rewrite.lang.rule import Compute, Example, Rule
 from rewrite.lang.ruleset import RuleSet
@@ -168,12 +169,13 @@ def _example(ex, table) -> Example:
 
 
 def rule(id: str, pattern, replacement, *, when=(), priority: int = 0, description: str = "",
-         examples=(), table=None) -> Rule:
+         examples=(), assumes=(), table=None) -> Rule:
     """Make a rule from terms, expression strings, or functions to trace.
 
     A function pattern is traced; then a function replacement is traced too.
     With a term pattern, a callable replacement is a :class:`Compute`.
-    ``when`` is a guard (string or callable) or a tuple of guards.
+    ``when`` is a guard (string or callable) or a tuple of guards; ``assumes`` names the assumptions
+    (`rewrite.lang.assumptions`) the rule is exact only under.
 
     >>> from unify import var
     >>> rule('mul-one', 'mul(x, 1)', 'x', when='x.dtype.is_floating_point').guards[0].source
@@ -192,10 +194,10 @@ def rule(id: str, pattern, replacement, *, when=(), priority: int = 0, descripti
         replacement = _term(replacement, table, "replacement")
     guards = when if isinstance(when, (tuple, list)) else (when,)
     return Rule(id, pattern, replacement, tuple(guards), priority, description,
-                tuple(_example(e, table) for e in examples), pos=pos)
+                tuple(_example(e, table) for e in examples), assumes, pos=pos)
 
 
-def ruleset(name: str, *rules: Rule, include=(), disable=(), description: str = "") -> RuleSet:
+def ruleset(name: str, *rules: Rule, include=(), disable=(), description: str = "", assume=()) -> RuleSet:
     """Make a rule set: included sets' rules first (RuleSets or names for ``rewrite.load``).
 
     >>> rs = ruleset('mine', rule('nn', 'neg(neg(x))', 'x'), include=[], disable=['nn'])
@@ -212,5 +214,6 @@ def ruleset(name: str, *rules: Rule, include=(), disable=(), description: str = 
     merged = base.merged(*parts, name=name) if parts else base
     flat = tuple(r for rs in rules for r in ((rs,) if isinstance(rs, Rule) else rs))
     return merged.extended(*flat).disable(*disable)._replace(
-        includes=tuple(str(i) if not isinstance(i, RuleSet) else i.name for i in include))
+        includes=tuple(str(i) if not isinstance(i, RuleSet) else i.name for i in include),
+        assume=assumption_names(assume))
 

@@ -27,6 +27,7 @@ import torch  # noqa: F401  (doctests)
 
 from unify import isvar
 from rewrite.errors import (RuleValidationError, SourcePos, UnboundVariableError, did_you_mean)
+from rewrite.lang.assumptions import assumption_names
 from rewrite.lang.facts import UNKNOWN, TensorFacts, Unknown, describe
 from rewrite.lang.guards import Guard, PyGuard, compile_guard, python_guard
 from rewrite.lang.syntax import RESERVED, term_variables, var_name
@@ -147,6 +148,7 @@ class Rule:
     priority: int = 0
     description: str = ""
     examples: tuple = ()
+    assumes: tuple = ()  # named assumptions (rewrite.lang.assumptions) the rule is exact only under
     pos: SourcePos | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self):
@@ -158,6 +160,7 @@ class Rule:
         names = tuple(self.names)
         object.__setattr__(self, "guards", tuple(self._locate(_as_guard, g, names) for g in guards))
         object.__setattr__(self, "examples", tuple(self.examples))
+        object.__setattr__(self, "assumes", assumption_names(self.assumes, pos=self.pos, rule_id=self.id))
         if callable(self.replacement) and not isinstance(self.replacement, Compute):
             object.__setattr__(self, "replacement", Compute(self.replacement))
         if isinstance(self.priority, bool) or not isinstance(self.priority, int):

@@ -13,15 +13,16 @@ from __future__ import annotations
 
 from rewrite.errors import (RuleError, RuleSyntaxError, RuleValidationError, UnknownKeyError,
                             did_you_mean)
+from rewrite.lang.assumptions import assumption_names
 from rewrite.lang.facts import parse_facts
 from rewrite.lang.guards import compile_guard
 from rewrite.lang.rule import Example, Rule
 from rewrite.lang.syntax import parse_term, table_normalizer, term_variables, var_name
 from unify import isvar
 
-__all__ = ["build_rule", "expect", "RULE_KEYS", "EXAMPLE_KEYS"]
+__all__ = ["build_rule", "expect", "names_list", "RULE_KEYS", "EXAMPLE_KEYS"]
 
-RULE_KEYS = ("id", "pattern", "replacement", "when", "priority", "description", "examples")
+RULE_KEYS = ("id", "pattern", "replacement", "when", "assumes", "priority", "description", "examples")
 EXAMPLE_KEYS = ("before", "after", "types")
 _KINDS = {"mapping": "a mapping (key: value)", "sequence": "a list", "scalar": "a single value"}
 
@@ -104,7 +105,22 @@ def _build(entry, rule_id, normalizer) -> Rule:
                    for g in _guards(entry, rule_id))
     return Rule(rule_id, pattern, replacement, guards, _priority(entry, rule_id),
                 _description(entry, rule_id), _examples(entry, rule_id, normalizer),
-                pos=entry.get("id").pos)
+                assumes=names_list(entry, "assumes", rule_id), pos=entry.get("id").pos)
+
+
+def names_list(ymap, key, rule_id=None) -> tuple:
+    """The names under ``key``: one name or a list of names (YAML ``assumes: no-signed-zeros`` or
+    ``assumes: [no-infs, no-nans]``), checked against the known assumptions with their position."""
+    v = ymap.get(key)
+    if v is None:
+        return ()
+    items = (v,) if v.kind == "scalar" else v.items if v.kind == "sequence" else None
+    if items is None or any(i.kind != "scalar" or not isinstance(i.value, str) for i in items):
+        raise RuleSyntaxError(f"{key!r} must be a name or a list of names", pos=v.pos, rule_id=rule_id,
+                              hint=f"{key}: [no-signed-zeros]")
+    for item in items:
+        assumption_names(item.value, pos=item.pos, rule_id=rule_id)
+    return tuple(i.value for i in items)
 
 
 def _term(v, normalizer, what, names):

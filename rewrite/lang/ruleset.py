@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from unify.conflict import AmbiguityWarning, ambiguities, ambiguity_message
 from unify.match import ordering
 from rewrite.errors import DuplicateRuleError, RuleValidationError, SourcePos, did_you_mean
+from rewrite.lang.assumptions import assumption_names
 from rewrite.lang.rule import Rule
 
 __all__ = ["RuleSet", "Ambiguity"]
@@ -76,6 +77,7 @@ class RuleSet:
     description: str = ""
     includes: tuple = field(default=(), compare=False)
     source: str | None = field(default=None, compare=False)
+    assume: tuple = ()  # assumptions the set's user grants to every rule of it (rewrite.lang.assumptions)
     _ordered: tuple = field(default=None, init=False, compare=False, repr=False)
     _hash: int | None = field(default=None, init=False, compare=False, repr=False)
 
@@ -95,12 +97,13 @@ class RuleSet:
             seen[r.id] = r
         self._check_ids(self.disabled, "disable")
         object.__setattr__(self, "disabled", tuple(sorted(set(self.disabled))))
+        object.__setattr__(self, "assume", assumption_names(self.assume))
 
     def __hash__(self) -> int:
         """The compared fields' hash, computed once: every apply looks its plan up by the rule set."""
         h = self._hash
         if h is None:
-            h = hash((self.name, self.rules, self.disabled, self.description))
+            h = hash((self.name, self.rules, self.disabled, self.description, self.assume))
             object.__setattr__(self, "_hash", h)
         return h
 
@@ -158,6 +161,14 @@ class RuleSet:
         self._check_ids(ids, "only")
         return self._replace(disabled=tuple(r.id for r in self.rules if r.id not in ids))
 
+    def assuming(self, *names: str) -> "RuleSet":
+        """A copy that grants the assumptions ``names`` (`rewrite.lang.assumptions`) to its rules.
+
+        >>> RuleSet('s').assuming('finite-math').assume
+        ('no-infs', 'no-nans')
+        """
+        return self._replace(assume=self.assume + assumption_names(names))
+
     def extended(self, *rules: Rule, name: str | None = None) -> "RuleSet":
         """A copy with ``rules`` appended (duplicate ids are an error)."""
         return self._replace(rules=self.rules + tuple(rules), name=name or self.name)
@@ -172,7 +183,8 @@ class RuleSet:
 
     def _replace(self, **changes) -> "RuleSet":
         fields = dict(name=self.name, rules=self.rules, disabled=self.disabled,
-                      description=self.description, includes=self.includes, source=self.source)
+                      description=self.description, includes=self.includes, source=self.source,
+                      assume=self.assume)
         fields.update(changes)
         return RuleSet(**fields)
 

@@ -33,6 +33,7 @@ from typing import Callable
 import torch
 
 from unify import variable as _variable
+from rewrite.lang.enum_params import check_enum_params
 from rewrite.errors import (ArgumentError, RuleSyntaxError, SourcePos, UnboundVariableError,
                             UnknownOpError, did_you_mean)
 
@@ -90,6 +91,10 @@ def table_normalizer(table=None) -> Normalizer:
         except ops.OpSignatureError as exc:
             raise ArgumentError(f"{op}(...): {exc}", hint="check the argument names and count "
                                 "against the op's schema") from exc
+        try:
+            check_enum_params(op, (table or ops.default_table()).op(op).param_names, out)
+        except ValueError as exc:
+            raise ArgumentError(str(exc), hint="write one of the values the op accepts") from exc
         return (op, *out)
     return normalize
 
@@ -269,6 +274,12 @@ class _Converter:
                 k.arg is None for k in node.keywords):
             raise self.error(node, "*args / **kwargs are not allowed in a rule expression")
         args = tuple(self.convert(a) for a in node.args)
+        seen = set()
+        for k in node.keywords:
+            if k.arg in seen:
+                raise self.error(k, f"keyword argument {k.arg!r} is given twice in {node.func.id}(...)",
+                                 f"keep one {k.arg}=...")
+            seen.add(k.arg)
         kwargs = {k.arg: self.convert(k.value) for k in node.keywords}
         return self.call(node, node.func.id, args, kwargs)
 

@@ -74,3 +74,8 @@ def test_schema_validates_shipped_and_fixture_files():
     out = subprocess.run([python, "-c", script], input=payload, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == str(len(BAD))
+
+
+def test_schema_names_exactly_the_known_assumptions():
+    from rewrite.lang.assumptions import ASSUMPTIONS, SHORTHANDS
+    assert set(SCHEMA["$defs"]["assumption"]["enum"]) == set(ASSUMPTIONS) | set(SHORTHANDS)
