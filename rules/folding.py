@@ -77,15 +77,15 @@ def folded_conv_params(w, b, gamma, beta, mean, var, eps):
     if any(t is not None and tuple(t.shape) != (out,) for t in (b, gamma, beta, mean, var)):
         return None
     dtype = w.dtype
-    with torch.no_grad():
+    with torch.no_grad():  # per-channel factors in float64; the weight itself scaled once, in its own dtype
         wide = torch.float64
         scale = (gamma.to(wide) if gamma is not None else torch.ones(out, dtype=wide)) \
             / torch.sqrt(var.to(wide) + eps)
         shift = beta.to(wide) if beta is not None else torch.zeros(out, dtype=wide)
         bias = b.to(wide) if b is not None else torch.zeros(out, dtype=wide)
-        new_w = w.to(wide) * scale.reshape(-1, *([1] * (w.dim() - 1)))
+        new_w = w * scale.to(dtype).reshape(-1, *([1] * (w.dim() - 1)))
         new_b = (bias - mean.to(wide)) * scale + shift
-        return new_w.to(dtype).contiguous(), new_b.to(dtype)
+        return new_w.contiguous(), new_b.to(dtype)
 
 
 def _fold(op: str):

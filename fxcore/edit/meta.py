@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import torch
+from torch._subclasses.fake_tensor import FakeTensor
 from torch.fx import GraphModule, Node
 from torch.fx.node import map_aggregate
 
@@ -77,10 +78,18 @@ def _in_mode(v: Any, mode) -> Any:
 
 
 def _fake(mode, value: torch.Tensor):
-    """``value`` in ``mode``, with its own sizes when they are plain ints (a mode with a shape environment would
-    make them symbols: an exported graph's new constant would get sizes nothing else has)."""
-    static = all(isinstance(d, int) for d in value.shape)
-    return mode.from_tensor(value, static_shapes=static) if static else mode.from_tensor(value)
+    """``value`` as a fake tensor of ``mode``: its sizes, strides, dtype and device, its data never read.
+
+    A tensor with plain int sizes (a parameter a rule made, or another mode's fake tensor: make_fx gives each
+    value its own mode) becomes a FakeTensor around a meta tensor of its layout, made directly: a twentieth of
+    ``from_tensor``'s first conversion, which also describes storage, autograd and views; and static: a mode
+    with a shape environment would give it sizes nothing else in an exported graph has.
+    """
+    if all(isinstance(d, int) for d in value.shape) and value.layout is torch.strided and not value.is_quantized \
+            and all(isinstance(s, int) for s in value.stride()):
+        meta = torch.empty_strided(value.shape, value.stride(), dtype=value.dtype, device="meta")
+        return FakeTensor(mode, meta, value.device)
+    return mode.from_tensor(value)
 
 
 def propagate_val(node: Node, gm, fake_mode) -> Exception | None:

@@ -50,7 +50,7 @@ from rewrite.engine.dead_attrs import dead_attributes, remove_attributes
 from rewrite.engine.journal import GraphJournal
 from rewrite.engine.lint import lint_changed
 from rewrite.lang.loader import load
-from rewrite.engine.replacement import replacement_term
+from rewrite.engine.replacement import ModuleTensors, replacement_term
 from rewrite.lang.ruleset import RuleSet
 from rewrite.engine.report import Refusal, Report, Rewrite, RuleStats
 from rewrite.lang.rule import Compute
@@ -288,6 +288,7 @@ class _Driver:
         self._effects: GraphEffects | None = None  # what the graph writes and aliases, read at the first match
         self.refused: list[Refusal] = []
         self.removed: tuple[str, ...] = ()  # attributes left unread, removed at the end (rewrite.engine.dead_attrs)
+        self._tensors = ModuleTensors(gm)  # what Compute replacements find and add (rewrite.engine.replacement)
 
     def entries_for(self, node: fx.Node) -> tuple[_Entry, ...] | None:
         """The rules that may root at ``node`` (None if none can), from its target when that decides.
@@ -544,7 +545,7 @@ class _Driver:
         try:
             if entry.computed:
                 self._computed = True  # (see _wake_changed)
-                term = replacement_term(rule, match, self.gm, self.journal)
+                term = replacement_term(rule, match, self.gm, self.journal, self._tensors)
                 if term is None:  # the Python replacement declined this match
                     return None
             else:

@@ -65,7 +65,13 @@ def dead_attributes(gm: fx.GraphModule, candidates: Iterable[str]) -> tuple[str,
         if any(".".join(parts[:i]) in read for i in range(1, len(parts))):
             continue  # a module around it is called or read whole
         dead.add(path)
-    return tuple(sorted(p for p in dead if not any(p.startswith(q + ".") for q in dead)))
+    return tuple(p for p in sorted(dead) if not _under_any(p, dead))
+
+
+def _under_any(path: str, paths: set) -> bool:
+    """Is ``path`` inside one of ``paths`` (``a.b.c`` inside ``a`` or ``a.b``)?"""
+    parts = path.split(".")
+    return any(".".join(parts[:i]) in paths for i in range(1, len(parts)))
 
 
 def _exists(gm: torch.nn.Module, path: str) -> bool:
@@ -81,8 +87,9 @@ def remove_attributes(gm: fx.GraphModule, paths: Iterable[str]) -> None:
     """Delete each attribute path from ``gm`` (a submodule, parameter, buffer or plain attribute), and the
     get_attr nodes that read one of them for nobody (exported graphs keep such nodes for buffers)."""
     paths = tuple(paths)
-    for node in [n for n in gm.graph.nodes if n.op == "get_attr" and not n.users]:
-        if any(node.target == p or node.target.startswith(p + ".") for p in paths):
+    gone = set(paths)
+    for node in [n for n in gm.graph.find_nodes(op="get_attr") if not n.users]:
+        if node.target in gone or _under_any(node.target, gone):
             gm.graph.erase_node(node)
     for path in paths:
         owner, _, name = path.rpartition(".")

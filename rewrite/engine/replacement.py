@@ -40,7 +40,7 @@ from fxcore.ops.model import Attr
 from rewrite.engine.journal import GraphJournal
 from rewrite.lang.rule import Compute, bindings_by_name, map_leaves
 
-__all__ = ["replacement_term", "module_tensor"]
+__all__ = ["replacement_term", "module_tensor", "ModuleTensors"]
 
 
 def module_tensor(gm: torch.nn.Module, value: Any) -> Any:
@@ -59,37 +59,53 @@ def module_tensor(gm: torch.nn.Module, value: Any) -> Any:
     return reduce(getattr, path.split("."), gm)
 
 
-def replacement_term(rule, match, gm: fx.GraphModule, journal: GraphJournal) -> Any:
-    """The term to build for ``match``, or None when a Compute replacement declines."""
+class ModuleTensors:
+    """The module's tensors by identity, and the next free name per stem: read once per apply, kept current
+    as a Compute replacement adds tensors (one apply may add hundreds: folding every conv of a model)."""
+
+    def __init__(self, gm: fx.GraphModule):
+        self.gm = gm
+        self._known: dict[int, tuple[str, torch.Tensor]] | None = None
+        self._next: dict[str, int] = {}
+
+    def name_of(self, tensor: torch.Tensor) -> str | None:
+        if self._known is None:
+            self._known = {id(t): (name, t) for name, t in (*self.gm.named_parameters(), *self.gm.named_buffers())}
+        hit = self._known.get(id(tensor))
+        return hit[0] if hit is not None and hit[1] is tensor else None
+
+    def add(self, journal: GraphJournal, stem: str, tensor: torch.Tensor) -> str:
+        index = self._next.get(stem, 0)
+        while hasattr(self.gm, f"{stem}_{index}"):
+            index += 1
+        self._next[stem] = index + 1
+        name = journal.add_attr(f"{stem}_{index}", tensor.detach())
+        if self._known is not None:
+            self._known[id(tensor)] = (name, tensor)
+        return name
+
+
+def replacement_term(rule, match, gm: fx.GraphModule, journal: GraphJournal,
+                     tensors: ModuleTensors | None = None) -> Any:
+    """The term to build for ``match``, or None when a Compute replacement declines; ``tensors`` is the
+    apply's `ModuleTensors` (one is made when not given)."""
     if not isinstance(rule.replacement, Compute):
         return rule.replacement
     by_name = {name: module_tensor(gm, value) for name, value in bindings_by_name(match.bindings).items()}
     term = rule.replacement(**by_name)
     if term is None:
         return None
-    return _tensors_to_attrs(term, gm, journal, rule.id)
+    return _tensors_to_attrs(term, tensors or ModuleTensors(gm), journal, rule.id)
 
 
-def _tensors_to_attrs(term: Any, gm: fx.GraphModule, journal: GraphJournal, rule_id: str) -> Any:
-    """Replace tensor leaves of ``term`` by ``Attr`` names (registering new tensors on ``gm``)."""
-    known = {id(t): name for name, t in (*gm.named_parameters(), *gm.named_buffers())}
+def _tensors_to_attrs(term: Any, tensors: ModuleTensors, journal: GraphJournal, rule_id: str) -> Any:
+    """Replace tensor leaves of ``term`` by ``Attr`` names (registering new tensors on the module)."""
     stem = "_rewrite_" + re.sub(r"\W", "_", rule_id)
 
     def convert(leaf: Any) -> Any:
         if not isinstance(leaf, torch.Tensor):
             return leaf
-        if id(leaf) in known:
-            return Attr(known[id(leaf)])
-        name = _fresh_name(gm, stem)
-        journal.add_attr(name, leaf.detach())
-        known[id(leaf)] = name
-        return Attr(name)
+        name = tensors.name_of(leaf)
+        return Attr(name if name is not None else tensors.add(journal, stem, leaf))
 
     return map_leaves(term, convert)
-
-
-def _fresh_name(gm: torch.nn.Module, stem: str) -> str:
-    index = 0
-    while hasattr(gm, f"{stem}_{index}"):
-        index += 1
-    return f"{stem}_{index}"
