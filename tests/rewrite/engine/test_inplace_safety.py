@@ -274,3 +274,20 @@ def test_a_write_between_the_matched_nodes_keeps_the_fused_op_out():
     assert "writes 'mul' between the matched" in report.refused[0].reason
     for how in ("make_fx", "export"):  # aten graphs read the write's result (``add_``): no match to refuse
         assert check(M(), _x(), how).fired("silu") == 0
+
+
+@pytest.mark.parametrize("rule_id,site,dtype", CASES, ids=[c[0] for c in CASES])
+def test_functionalized_graphs_lose_no_rewrite(rule_id, site, dtype):
+    """torch.func.functionalize turns the writes into copies: a functional graph, where every site fires."""
+    if rule_id in NOT_IN["make_fx"]:
+        pytest.skip(f"make_fx graphs give {rule_id} nothing to match")
+    module = Program(site, PROGRAMS["write-result"], True)
+    x = _x(dtype)
+    gm = make_fx(torch.func.functionalize(module))(x.clone())
+    reference = copy.deepcopy(gm)
+    rewrite.apply(gm, STD)
+    report = rewrite.report_of(gm)
+    assert report.refused == () and report.fired(rule_id) >= 1, report.format()
+    x_reference, x_graph = x.clone(), x.clone()
+    torch.testing.assert_close(gm(x_graph), reference(x_reference))
+    torch.testing.assert_close(gm(x.clone()), module(x.clone()))

@@ -177,3 +177,34 @@ def test_guarded_rules_fire_on_dynamo_graphs():
     a = torch.randn(3)
     torch.testing.assert_close(fn(a), torch.exp(a))
     assert compile_fn.reports[0].counts == {"sub-zero": 1, "mul-one": 1}
+
+
+def test_freeze_makes_parameters_constants_so_conv_bn_folds(std, model):
+    versions = [p._version for p in model.parameters()]
+    compile_fn = rewrite.backend(std, freeze=True)
+    compiled = torch.compile(model, backend=compile_fn)
+    with torch.no_grad():
+        torch.testing.assert_close(compiled(X), model(X), rtol=1e-4, atol=1e-5)
+    assert compile_fn.reports[0].counts == {**EXPECTED, "conv2d-batch_norm": 1}
+    assert compile_fn.calls[0].fallbacks == 0
+    assert [p._version for p in model.parameters()] == versions  # the user's parameters were not written
+
+
+def test_freeze_guards_fall_back_when_a_parameter_is_written_or_gradients_are_wanted(std, model):
+    compile_fn = rewrite.backend(std, freeze=True)
+    compiled = torch.compile(model, backend=compile_fn)
+    with torch.no_grad():
+        compiled(X)
+        model.conv.weight.mul_(2)  # e.g. an optimizer step
+        torch.testing.assert_close(compiled(X), model(X), rtol=1e-4, atol=1e-5)
+    assert compile_fn.calls[0].fallbacks == 1
+    out = compiled(X)  # grad mode on, parameters require grad: the folded constants would cut the gradient
+    out.sum().backward()  # (dynamo compiles again for grad mode; that graph's guard falls back too)
+    assert model.conv.weight.grad is not None and sum(call.fallbacks for call in compile_fn.calls) == 2
+
+
+def test_freeze_with_a_downstream_backend(std, model):
+    compile_fn = rewrite.backend(std, freeze=True, then="aot_eager")
+    with torch.no_grad():
+        torch.testing.assert_close(torch.compile(model, backend=compile_fn)(X), model(X), rtol=1e-4, atol=1e-5)
+    assert compile_fn.reports[0].fired("conv2d-batch_norm") == 1
