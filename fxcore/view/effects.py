@@ -223,7 +223,7 @@ class GraphEffects:
     def output_origins(self) -> frozenset:
         """The origins of every value the graph returns (what the caller receives)."""
         if self._outputs is None:
-            out = [n for n in self.graph.nodes if n.op == "output"]
+            out = self.graph.find_nodes(op="output")  # (FX's side table: no walk over the graph)
             self._outputs = frozenset().union(*(self.origins(v) for o in out for v in o.all_input_nodes))
         return self._outputs
 

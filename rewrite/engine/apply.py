@@ -211,6 +211,12 @@ def apply(gm: fx.GraphModule, ruleset, *, max_rewrites: int | None = None, once:
         raise TypeError(f"rewrite.apply needs a torch.fx.GraphModule, got {type(gm).__name__}; trace the "
                         f"model first, e.g. torch.fx.symbolic_trace(model) or torch.export.export(model, "
                         f"args).module()")
+    if max_rewrites is not None and (isinstance(max_rewrites, bool) or not isinstance(max_rewrites, int)
+                                     or max_rewrites < 0):
+        raise TypeError(f"max_rewrites must be a non-negative int (or None for the default budget), not "
+                        f"{max_rewrites!r}")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise TypeError(f"seed must be an int (or None for the rule set's order), not {seed!r}")
     if not isinstance(ruleset, RuleSet):
         ruleset = load(ruleset)
     table = default_table() if table is None else table

@@ -66,8 +66,8 @@ class TerminationWatch:
         self._fingerprint: dict[Any, int] = {}
         self._site: dict[Any, int] = {}
         # per site, its values: (fingerprint, or the original root whose fingerprint is taken when needed,
-        # rule that made the value)
-        self._history: list[list[tuple[Any, str]]] = []
+        # rule that made the value, how many rewrites had been made then)
+        self._history: list[list[tuple[Any, str, int]]] = []
         self._fired: list[str] = []
 
     def before_rewrite(self, root: Any) -> None:
@@ -97,19 +97,20 @@ class TerminationWatch:
                 first = self._fingerprint.get(old_root)
                 if first is None:
                     first = self.fingerprint(old_root) if self._is_new(old_root) else self._leaf()
-            self._history.append([(first, ""), (None, rule_id)])
+            fired = len(self._fired)
+            self._history.append([(first, "", fired - 1), (None, rule_id, fired)])
         else:  # old_root is the site's pending value: its fingerprint is due now
             history = self._history[site]
             old_print = self.fingerprint(old_root)
-            history[-1] = (old_print, history[-1][1])
+            history[-1] = (old_print, *history[-1][1:])
             for index in range(len(history) - 1):
-                value, rule = history[index]
+                value, rule, when = history[index]
                 if type(value) is not int:  # the site's original root
                     value = self.fingerprint(value)
-                    history[index] = (value, rule)
-                if value == old_print:
-                    self._raise_cycle([rule for _, rule in history[index + 1:]], old_root)
-            history.append((None, rule_id))  # new_value: fingerprinted if rewritten in turn
+                    history[index] = (value, rule, when)
+                if value == old_print:  # every rule fired from the value's rewrite to now took part (here or
+                    self._raise_cycle(self._fired[history[index + 1][2] - 1:history[-1][2]], old_root)  # below)
+            history.append((None, rule_id, len(self._fired)))  # new_value: fingerprinted if rewritten in turn
         if reused:  # a new value from now on, whose fingerprint reads its (new) arguments
             self._fingerprint.pop(old_root, None)
             self._renewed.add(old_root)

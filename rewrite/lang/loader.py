@@ -51,7 +51,7 @@ import sys
 from pathlib import Path
 
 from rewrite.lang import yaml_reader as _yaml
-from rewrite.errors import (IncludeCycleError, IncludeError, RuleError, RuleSetNotFoundError,
+from rewrite.errors import (DuplicateRuleError, IncludeCycleError, IncludeError, RuleError, RuleSetNotFoundError,
                             RuleSyntaxError, RuleValidationError, SourcePos, UnknownKeyError,
                             did_you_mean)
 from rewrite.lang.rule_builder import build_rule, expect, names_list
@@ -104,6 +104,9 @@ def resolve(name, relative_to: Path | None = None):
     path = Path(text).expanduser()
     if not path.is_absolute() and relative_to is not None:
         path = relative_to / path
+    if path.is_dir():
+        raise RuleSetNotFoundError(f"{str(path)!r} is a directory, not a rule set file",
+                                   hint="name a .yaml, .yml or .py file in it (one include: entry per file)")
     if not path.is_file():
         hint = f"did you mean 'std:{text}'?" if text in std_names() else \
             "check the path (relative paths in include: are relative to the including file)"
@@ -141,6 +144,9 @@ def loads(text: str, *, filename: str = "<string>", table=None, warn: bool = Tru
     --------
     load
     """
+    if not isinstance(text, str):
+        raise TypeError(f"rewrite.loads needs the YAML text as a str, not {type(text).__name__}; to read a file, "
+                        f"use rewrite.load(path)")
     loader = _Loader(table, allow_python)
     rs = loader.load_yaml(text, filename, Path(base_dir or Path.cwd()), ())
     if warn:
@@ -164,8 +170,7 @@ class _Loader:
             if path.suffix == ".py":
                 self.cache[path] = _load_python(path)
             elif path.suffix in (".yaml", ".yml"):
-                text = path.read_text(encoding="utf-8")
-                self.cache[path] = self.load_yaml(text, str(path), path.parent, stack + (path,))
+                self.cache[path] = self.load_yaml(_read_text(path), str(path), path.parent, stack + (path,))
             else:
                 raise RuleSetNotFoundError(f"{str(path)!r} is not a rule set file",
                                            hint="use a .yaml, .yml or .py file")
@@ -178,8 +183,9 @@ class _Loader:
         expect(doc, "mapping", "the rule file", "start with 'ruleset: <name>' and 'rules:'")
         _check_keys(doc, TOP_KEYS, "rule file")
         included = [self._include(item, base, stack) for item in _list_of_str(doc, "include")]
-        own = [build_rule(item, self.table) for item in _list_of(doc, "rules", "mapping")]
-        rules, disabled = _combine(included, own)
+        entries = _list_of(doc, "rules", "mapping")
+        own = [build_rule(item, self.table) for item in entries]
+        rules, disabled = _combine(included, own, [_override(item) for item in entries])
         rs = RuleSet(_name(doc, file), tuple(rules), (), _text(doc, "description"),
                      tuple(v.value for v in _list_of_str(doc, "include")), file,
                      assume=names_list(doc, "assume"))
@@ -211,7 +217,20 @@ def _is_std(name: str, path: Path) -> bool:
     return str(name).startswith(_STD) and path.parent == Path(str(importlib.resources.files("rules"))).resolve()
 
 
-def _combine(included, own):
+def _override(entry) -> bool:
+    """The rule's ``override: true`` (it replaces the included rule with its id)."""
+    v = entry.get("override")
+    if v is None:
+        return False
+    if not isinstance(v.value, bool):
+        raise RuleSyntaxError(f"'override' must be true or false, not {v.value!r}", pos=v.pos,
+                              hint="override: true")
+    return v.value
+
+
+def _combine(included, own, overrides):
+    """The included sets' rules (each once), then the file's own; an own rule with ``override: true`` takes the
+    place of the included rule with its id."""
     rules, disabled, seen = [], [], {}
     for rs in included:
         disabled.extend(rs.disabled)
@@ -220,7 +239,34 @@ def _combine(included, own):
                 continue  # the same rule reached through two includes
             seen[r.id] = r
             rules.append(r)
-    return rules + own, disabled
+    at = {r.id: i for i, r in enumerate(rules)}
+    tail = []
+    for rule, override in zip(own, overrides):
+        if override and rule.id not in at:
+            raise RuleValidationError(f"rule {rule.id!r} says override: true, but no included rule has its id",
+                                      pos=rule.pos, rule_id=rule.id, hint="remove override:, or fix the id")
+        if rule.id in at and not override:
+            raise DuplicateRuleError(f"rule id {rule.id!r} is already defined by an included rule set",
+                                     pos=rule.pos, rule_id=rule.id,
+                                     hint="rename this rule, or add `override: true` to it to replace the "
+                                          "included one (disable: would turn off both)")
+        if override:
+            rules[at[rule.id]] = rule
+        else:
+            tail.append(rule)
+    return rules + tail, disabled
+
+
+def _read_text(path: Path) -> str:
+    """The file's text; a file that is not UTF-8 is a rule error at the first bad byte."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise RuleSyntaxError(f"the file is not UTF-8 text: byte 0x{data[exc.start]:02x} cannot start a character",
+                              pos=SourcePos(str(path), line, col), hint="save the rule file as UTF-8") from None
 
 
 def _load_python(path: Path) -> RuleSet:
@@ -232,16 +278,31 @@ def _load_python(path: Path) -> RuleSet:
         spec.loader.exec_module(module)
     except RuleError as exc:
         raise exc.located(SourcePos(str(path))) from None
+    except SyntaxError as exc:
+        raise RuleSyntaxError(f"Python syntax error: {exc.msg}", pos=SourcePos(str(path), exc.lineno, exc.offset),
+                              hint="fix the Python rule-set file") from None
+    except Exception as exc:  # an import error, or anything the file's own code raised
+        raise RuleValidationError(f"the Python rule-set file failed to load: {type(exc).__name__}: {exc}",
+                                  pos=_raised_at(exc, path), hint="run the file with python to see the whole "
+                                  "traceback; check its imports") from None
     finally:
         sys.modules.pop(name, None)
-    value = getattr(module, "RULESET", getattr(module, "ruleset", None))
+    value = getattr(module, "RULESET", None)
     if isinstance(value, (list, tuple)):
         value = RuleSet(path.stem, tuple(value), source=str(path))
     if not isinstance(value, RuleSet):
-        raise RuleValidationError("a Python rule-set file must define RULESET (or ruleset) as a "
-                                  f"RuleSet, found {type(value).__name__}", pos=SourcePos(str(path)),
+        found = "defines no RULESET" if value is None else f"defines RULESET as a {type(value).__name__}"
+        raise RuleValidationError(f"a Python rule-set file must define RULESET as a RuleSet; this one {found}",
+                                  pos=SourcePos(str(path)),
                                   hint="RULESET = rewrite.pyrules.ruleset('name', rule(...), ...)")
     return value
+
+
+def _raised_at(exc: BaseException, path: Path) -> SourcePos:
+    """The deepest line of ``path`` in ``exc``'s traceback (where the rule-set file raised)."""
+    import traceback
+    lines = [f.lineno for f in traceback.extract_tb(exc.__traceback__) if Path(f.filename) == path]
+    return SourcePos(str(path), lines[-1] if lines else None)
 
 
 def _check_keys(ymap, allowed, what):
@@ -257,6 +318,9 @@ def _name(doc, file) -> str:
     if v is None:
         return Path(file).stem.strip("<>")
     expect(v, "scalar", "'ruleset'", "ruleset: my-rules")
+    if isinstance(v.value, bool) or v.value is None:
+        raise RuleValidationError(f"'ruleset' must be a name; YAML reads this one as {v.value!r}", pos=v.pos,
+                                  hint="quote it: ruleset: \"yes\"")
     if not isinstance(v.value, str) or not v.value:
         raise RuleValidationError("'ruleset' must be a non-empty name", pos=v.pos,
                                   hint="ruleset: my-rules")

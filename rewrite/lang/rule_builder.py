@@ -22,7 +22,7 @@ from unify import isvar
 
 __all__ = ["build_rule", "expect", "names_list", "RULE_KEYS", "EXAMPLE_KEYS"]
 
-RULE_KEYS = ("id", "pattern", "replacement", "when", "assumes", "priority", "description", "examples")
+RULE_KEYS = ("id", "pattern", "replacement", "when", "assumes", "priority", "description", "examples", "override")
 EXAMPLE_KEYS = ("before", "after", "types")
 _KINDS = {"mapping": "a mapping (key: value)", "sequence": "a list", "scalar": "a single value"}
 

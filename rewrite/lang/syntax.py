@@ -172,8 +172,9 @@ def parse_expr(text: str, *, what: str = "expression", pos: SourcePos | None = N
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
         where = _at(pos, exc.lineno or 1, (exc.offset or 1) - 1)
-        raise RuleSyntaxError(f"invalid {what} syntax: {exc.msg}: {text.strip()!r}", pos=where,
-                              hint="write a call such as neg(x) or sum(x, dim=1)") from None
+        hint = ("write a Python-style condition such as x.ndim == 4 and x.dtype == torch.float32"
+                if what == "guard" else "write a call such as neg(x) or sum(x, dim=1)")
+        raise RuleSyntaxError(f"invalid {what} syntax: {exc.msg}: {text.strip()!r}", pos=where, hint=hint) from None
     except (RecursionError, MemoryError):
         raise RuleSyntaxError(f"{what} is nested too deeply", pos=pos,
                               hint="split it into several rules") from None

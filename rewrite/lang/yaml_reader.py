@@ -25,8 +25,31 @@ from rewrite.errors import RuleSyntaxError, SourcePos
 __all__ = ["YValue", "YMap", "YSeq", "read_yaml"]
 
 
+MAX_NESTING = 100  # YAML collections inside each other; PyYAML's composer recurses once per level
+
+
+class _TooDeep(Exception):
+    def __init__(self, mark):
+        super().__init__(mark)
+        self.mark = mark
+
+
 class _ComposeLoader(yaml.SafeLoader):
-    """A SafeLoader used only to compose nodes (which carry start marks)."""
+    """A SafeLoader used only to compose nodes (which carry start marks), refusing absurd nesting before
+    PyYAML's recursive composer runs out of stack."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent, index):
+        self._depth += 1
+        try:
+            if self._depth > MAX_NESTING:
+                raise _TooDeep(self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 @dataclass(frozen=True)
@@ -123,6 +146,9 @@ def read_yaml(text: str, file: str):
             from None
     except yaml.YAMLError as exc:
         raise RuleSyntaxError(f"YAML error: {exc}", pos=SourcePos(file)) from None
+    except _TooDeep as exc:
+        raise RuleSyntaxError(f"YAML nested more than {MAX_NESTING} levels deep", pos=_pos(file, exc.mark),
+                              hint="a rule file needs a few levels; check for runaway brackets") from None
     finally:
         loader.dispose()
 
