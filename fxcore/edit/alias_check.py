@@ -32,12 +32,13 @@ fxcore.view.effects.GraphEffects : the facts this reads.
 """
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from torch.fx import Node
 
 from fxcore.ops import Attr
-from fxcore.view.effects import FRESH, VIEW, GraphEffects, op_alias_kind
+from fxcore.view.effects import FRESH, VIEW, GraphEffects, op_alias_kind, op_writes
 from unify.variable import isvar
 
 __all__ = ["refusal", "predicted_origins", "NEW"]
@@ -96,7 +97,12 @@ def refusal(effects: GraphEffects, match, replacement: Any, view=None) -> str | 
     --------
     predicted_origins
     """
-    roots = match.roots or (match.root,)
+    adds = _added_write(replacement)
+    if adds is not None:
+        return f"the replacement writes in place ({adds}(...)); a rewrite may not add a write"
+    roots = match.roots
+    if not roots:  # one root (the common case)
+        return _refusal_at(effects, match, match.root, replacement)
     terms = replacement if len(roots) > 1 else (replacement,)
     for root, term in zip(roots, terms):
         why = _refusal_at(effects, match, root, term)
@@ -105,7 +111,35 @@ def refusal(effects: GraphEffects, match, replacement: Any, view=None) -> str | 
     return None
 
 
+def _added_write(term: Any) -> str | None:
+    """The first op of ``term`` that writes an operand in place, or None (cached per term: rules reuse theirs)."""
+    try:
+        return _added_write_cached(term)
+    except TypeError:  # an unhashable term (a Compute's): walk it
+        return _added_write_uncached(term)
+
+
+@functools.lru_cache(maxsize=1024)
+def _added_write_cached(term: Any) -> str | None:
+    return _added_write_uncached(term)
+
+
+def _added_write_uncached(term: Any) -> str | None:
+    stack = [term]
+    while stack:
+        t = stack.pop()
+        if isinstance(t, tuple) and t and isinstance(t[0], str):
+            if op_writes(t[0]):
+                return t[0]
+            stack.extend(t[1:])
+        elif isinstance(t, (tuple, list)):
+            stack.extend(t)
+    return None
+
+
 def _refusal_at(effects: GraphEffects, match, root: Node, term: Any) -> str | None:
+    if effects.functional and root not in effects.output_reach():
+        return None  # no write anywhere, and nothing returned shares the root's storage: nothing can show
     bindings = match.bindings
     before = effects.origins(root)
     after = predicted_origins(effects, term, bindings)
@@ -147,7 +181,7 @@ def _write_through_alias(effects, root, term, bindings, before, after) -> str | 
 
 
 def _output_alias(effects, root, term, bindings, before, after) -> str | None:
-    if not before & effects.output_origins():
+    if root not in effects.output_reach():
         return None
     new = [o for o in after - before if isinstance(o, str) and o != NEW or
            isinstance(o, Node) and o.op in ("placeholder", "get_attr")]

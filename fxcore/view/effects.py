@@ -42,7 +42,7 @@ from torch.fx import Graph, Node
 from fxcore.ops import default_table
 from fxcore.view.targets import target_groups
 
-__all__ = ["GraphEffects", "FRESH", "VIEW", "MAY", "op_alias_kind"]
+__all__ = ["GraphEffects", "FRESH", "VIEW", "MAY", "op_alias_kind", "op_writes"]
 
 FRESH, VIEW, MAY = "fresh", "view", "may"  # a value's relation to its inputs' storage
 
@@ -71,6 +71,22 @@ def op_alias_kind(name: str) -> str:
 
 
 @functools.lru_cache(maxsize=None)
+def op_writes(name: str) -> bool:
+    """Does the canonical op ``name`` write one of its operands in place (``add_``, ``copy_``, ``index_put_``)?
+
+    >>> op_writes('add_'), op_writes('add'), op_writes('copy_')
+    (True, False, True)
+    """
+    packet = getattr(torch.ops.aten, name, None) if name.isidentifier() else None
+    if isinstance(packet, torch._ops.OpOverloadPacket):
+        return any(a.alias_info is not None and a.alias_info.is_write
+                   for ov in packet.overloads() if not ov.endswith("out")
+                   for a in getattr(packet, ov)._schema.arguments)
+    opdef = default_table().op(name) if name in default_table() else None
+    return bool(opdef is not None and opdef.inplace_of) or (name.endswith("_") and not name.endswith("__"))
+
+
+@functools.lru_cache(maxsize=None)
 def _op_kind(name: str) -> str:
     if name in _MAY_ALIAS:
         return MAY
@@ -81,6 +97,20 @@ def _op_kind(name: str) -> str:
         return MAY if name not in default_table() else FRESH
     kinds = {_schema_kind(getattr(packet, ov)._schema) for ov in packet.overloads() if not ov.endswith("out")}
     return VIEW if kinds == {VIEW} else MAY if VIEW in kinds or MAY in kinds else FRESH
+
+
+_OVERLOAD_KINDS: dict[int, tuple[str, Any]] = {}  # id(overload) -> (kind, the overload: keeps the id alive)
+
+
+def _overload_kind(target) -> str:
+    """`_kind` of an aten overload, from its name and schema alone (cached by identity: an OpOverload's
+    ``__hash__`` is Python code)."""
+    hit = _OVERLOAD_KINDS.get(id(target))
+    if hit is None:
+        name = target._schema.name.split("::")[-1]
+        kind = VIEW if name in _ALWAYS_VIEW else MAY if name in _MAY_ALIAS else _schema_kind(target._schema)
+        hit = _OVERLOAD_KINDS[id(target)] = (kind, target)
+    return hit[0]
 
 
 def _schema_kind(schema) -> str:
@@ -155,8 +185,9 @@ class GraphEffects:
         self._kinds: dict[Node, str] = {}
         self._origins: dict[Node, frozenset] = {}
         self._written: dict[Node, list[Node]] = {}  # origin -> the nodes that write it
-        self._outputs: frozenset | None = None
+        self._reach: set | None = None  # the nodes whose storage a returned value may share (`output_reach`)
         self.writes: dict[Node, tuple] = self._find_writes()  # writer -> the values it writes
+        self.functional = not self.writes  # nothing in the graph writes in place
         self._index_writes()
 
     def _find_writes(self) -> dict[Node, tuple]:
@@ -165,16 +196,13 @@ class GraphEffects:
         found = []
         for op, target, nodes in target_groups(self.graph):
             if op == "call_function" and not _may_write(target):
+                if isinstance(target, torch._ops.OpOverload):
+                    continue  # its schema says it writes nothing (an out= overload is another target)
                 nodes = [n for n in nodes if n.kwargs and ("out" in n.kwargs or "inplace" in n.kwargs)]
             elif op not in ("call_function", "call_method", "call_module"):
                 continue
             found.extend((n, w) for n in nodes for w in (self._writes_of(n),) if w)
         return dict(sorted(found))
-
-    @property
-    def functional(self) -> bool:
-        """Nothing in the graph writes in place."""
-        return not self.writes
 
     def _index_writes(self) -> None:
         self._written = {}
@@ -220,33 +248,53 @@ class GraphEffects:
         inputs = node.all_input_nodes
         return inputs[:1] if kind is VIEW else list(inputs)
 
-    def output_origins(self) -> frozenset:
-        """The origins of every value the graph returns (what the caller receives)."""
-        if self._outputs is None:
+    def output_reach(self) -> set:
+        """The values whose storage the caller may receive: those returned, and up from them every input a
+        view or may-alias value shares storage with (a returned ``t(y)`` reaches ``y``; ``add(y, z)`` stops)."""
+        if self._reach is None:
             out = self.graph.find_nodes(op="output")  # (FX's side table: no walk over the graph)
-            self._outputs = frozenset().union(*(self.origins(v) for o in out for v in o.all_input_nodes))
-        return self._outputs
+            reach, stack = set(), [v for o in out for v in o.all_input_nodes]
+            while stack:
+                node = stack.pop()
+                if node in reach:
+                    continue
+                reach.add(node)
+                kind = self.kind(node)
+                if kind is not FRESH:
+                    stack.extend(self._aliased_inputs(node, kind))
+            self._reach = reach
+        return self._reach
 
     def replaced(self, old: Node, new: Any, owned: bool) -> None:
         """``old``'s users now read ``new``: forget what that changed. ``owned``: ``new`` is ``old`` itself
         changed in place, or a node nobody else reads (made by the rewrite, or an inner node of the match);
         when it is fresh storage too, it takes over ``old``'s place as an origin, writes included."""
-        self._origins.clear()
+        reach = self._reach  # what is returned changes only if the storage went through old
+        if reach is not None and old in reach:
+            self._reach = None
+        if self._origins:
+            self._origins.clear()
         self._kinds.pop(old, None)
+        if not self.writes:  # (a rewrite adds no writes: `fxcore.edit.alias_check` refuses a replacement that would)
+            return
         fresh = owned and isinstance(new, Node) and self.kind(new) is FRESH
         if old in self.writes:  # a writer itself was rewritten: read the writes again
             self.writes = self._find_writes()
+            self.functional = not self.writes
             self._index_writes()
         elif fresh and isinstance(new, Node) and old in self._written:
             self._written[new] = self._written.pop(old)
-        if not fresh or (self._outputs is not None and old in self._outputs):
-            self._outputs = None
 
     def kind(self, node: Node) -> str:
-        """`FRESH`, `VIEW` or `MAY`: how ``node``'s value relates to its inputs' storage (memoized)."""
+        """`FRESH`, `VIEW` or `MAY`: how ``node``'s value relates to its inputs' storage (memoized; per target
+        for aten overloads, whose schema alone decides)."""
         kind = self._kinds.get(node)
         if kind is None:
-            kind = self._kinds[node] = self._kind(node)
+            target = node.target
+            if type(target) is torch._ops.OpOverload:
+                kind = _overload_kind(target)
+            else:
+                kind = self._kinds[node] = self._kind(node)
         return kind
 
     def _kind(self, node: Node) -> str:
@@ -256,8 +304,7 @@ class GraphEffects:
         if op == "call_function" and target in _INPLACE_OPERATORS:
             return VIEW
         if isinstance(target, torch._ops.OpOverload):
-            name = target._schema.name.split("::")[-1]
-            return VIEW if name in _ALWAYS_VIEW else MAY if name in _MAY_ALIAS else _schema_kind(target._schema)
+            return _overload_kind(target)
         if op == "call_module":
             module = self._module(target)
             if module is None or not _trusted(type(module)):

@@ -39,7 +39,8 @@ def _reads(node: fx.Node) -> bool:
 
 def _read_targets(gm: fx.GraphModule) -> tuple[set[str], set[str]]:
     """The attribute paths the graph reads, and every dotted prefix of them (modules on the way)."""
-    read = {n.target for n in gm.graph.nodes if _reads(n)}
+    graph = gm.graph  # (FX's side table by op: no walk over the other nodes)
+    read = {n.target for op in ("get_attr", "call_module") for n in graph.find_nodes(op=op) if _reads(n)}
     prefixes = {path[:i] for path in read for i, c in enumerate(path) if c == "."}
     return read, prefixes
 
