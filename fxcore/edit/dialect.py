@@ -94,7 +94,7 @@ def _relations(canonical, aten) -> tuple | None:
     for c, a in zip(canonical, aten):
         if c.name != a.name or c.kwarg_only != a.kwarg_only:
             return None
-        if c.type == "Any":
+        if c.type == "Any" or "|" in c.type:  # (a union: conv2d's padding, ints or a string)
             out.append("any")
         elif _SYMINT.sub("int", c.type) == a.type:
             out.append("same")

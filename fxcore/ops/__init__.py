@@ -49,18 +49,21 @@ from __future__ import annotations
 import functools
 from typing import Optional
 
+import torch
 import torch.fx
 
+from fxcore.ops.conversions import cast_aliases, conversion_functions, conversion_methods
 from fxcore.ops.emit import EmitSpec, default_emits
 from fxcore.ops.model import (ANY, REQUIRED, Attr, ModuleSpelling, OpDef, OpSchemaError, OpsError,
                               OpSignatureError, Param, Spelling, UnknownOpError, Unresolved, opdef)
 from fxcore.ops.modules import module_spellings
-from fxcore.ops.schemas import default_opdefs
-from fxcore.ops.spellings import aten_spellings, canonical_spellings, function_spellings, method_spellings
+from fxcore.ops.schemas import PICKS, default_opdefs
+from fxcore.ops.spellings import aten_spellings, canonical_spellings, function_spellings, method_spellings, term_aliases
 from fxcore.ops.table import OpTable
+from fxcore.ops.torch_ops import TorchOps, sample_call
 
 __all__ = [
-    "OpTable", "OpDef", "Param", "Attr", "Unresolved", "Spelling", "ModuleSpelling", "EmitSpec", "opdef", "REQUIRED", "ANY",
+    "OpTable", "TorchOps", "OpDef", "Param", "Attr", "Unresolved", "Spelling", "ModuleSpelling", "EmitSpec", "opdef", "REQUIRED", "ANY",
     "OpsError", "UnknownOpError", "OpSignatureError", "OpSchemaError",
     "default_table", "canonical_op", "node_operands", "normalize_call", "is_commutative", "is_impure",
     "call_target", "emit_args",
@@ -69,17 +72,41 @@ __all__ = [
 
 @functools.lru_cache(maxsize=None)
 def default_table() -> OpTable:
-    """The standard, immutable `OpTable` (built once, cached).
+    """The standard, immutable `OpTable` (built once, cached): the ops written out in `fxcore.ops.schemas` with
+    their spellings, and every other aten op, read from torch's registry when asked for.
 
-    >>> default_table() is default_table(), 'conv2d' in default_table().names()
-    (True, True)
+    >>> default_table() is default_table(), 'conv2d' in default_table().names(), 'topk' in default_table()
+    (True, True, True)
 
     See Also
     --------
     OpTable.extended : add your own ops without touching this one.
+    OpTable.with_library : a table that also knows the ops of a ``torch.library`` namespace.
     """
-    return OpTable(default_opdefs(), function_spellings() + aten_spellings(), method_spellings(),
-                   module_spellings(), default_emits(), canonical_spellings())
+    defs = default_opdefs()
+    names = {d.name for d in defs}
+    parts = (defs, conversion_functions() + function_spellings() + aten_spellings(),
+             conversion_methods() + method_spellings(), module_spellings(), default_emits(), canonical_spellings(),
+             term_aliases(names) + cast_aliases())
+    return OpTable(*parts, torch_ops=_aten_ops(parts))
+
+
+def _aten_ops(parts: tuple) -> TorchOps:
+    """Every aten op, read from torch. A packet spelled here (its op written out, or spelled as another op:
+    ``_softmax`` is ``softmax``) names only the overloads its spelling cannot take (``where.default``), told by
+    binding a sample call of each overload through the table written out here."""
+    listed = OpTable(*parts)
+    hand = set()
+    for target, _ in parts[1]:
+        if isinstance(target, (torch._ops.OpOverload, torch._ops.OpOverloadPacket)):
+            hand.add(target.__name__ if isinstance(target, torch._ops.OpOverloadPacket)
+                     else target.overloadpacket.__name__)
+    hand.update(d.overload.overloadpacket.__name__ for d in parts[0] if d.overload is not None)
+    hand.update(d.name for d in parts[0] if "." not in d.name)
+
+    def taken(overload) -> bool:
+        return listed.resolve_call(overload, *sample_call(overload)) is not None
+    return TorchOps(("aten",), picks=PICKS, hand=hand, taken=taken)
 
 
 def _table(table: Optional[OpTable]) -> OpTable:
