@@ -65,7 +65,7 @@ from fxcore.ops.torch_ops import TorchOps, sample_call
 __all__ = [
     "OpTable", "TorchOps", "OpDef", "Param", "Attr", "Unresolved", "Spelling", "ModuleSpelling", "EmitSpec", "opdef", "REQUIRED", "ANY",
     "OpsError", "UnknownOpError", "OpSignatureError", "OpSchemaError",
-    "default_table", "canonical_op", "node_operands", "normalize_call", "is_commutative", "is_impure",
+    "default_table", "canonical_op", "node_operands", "normalize_call", "normalize_term", "is_commutative", "is_impure",
     "call_target", "emit_args",
 ]
 
@@ -158,6 +158,19 @@ def normalize_call(op_name: str, args: tuple = (), kwargs: Optional[dict] = None
     OpTable.normalize_call
     """
     return _table(table).normalize_call(op_name, tuple(args), dict(kwargs or {}))
+
+
+def normalize_term(op_name: str, args: tuple = (), kwargs: Optional[dict] = None, table: Optional[OpTable] = None) -> tuple:
+    """The term ``(op, *operands)`` a rule writes as ``op_name(*args, **kwargs)``; an alias names another op.
+
+    >>> normalize_term('half', ('x',))[:3], normalize_term('neg', ('x',))
+    (('to', 'x', torch.float16), ('neg', 'x'))
+
+    See Also
+    --------
+    OpTable.normalize_term, normalize_call
+    """
+    return _table(table).normalize_term(op_name, tuple(args), dict(kwargs or {}))
 
 
 def is_commutative(op_name: str, operands: Optional[tuple] = None, table: Optional[OpTable] = None) -> bool:

@@ -40,7 +40,7 @@ __all__ = ["overload_params", "overload_effects", "overload_opdef", "is_out_over
            "enum_value", "readable", "canonical_overload"]
 
 _ARGS = re.compile(r"^[\w:]+(?:\.\w+)?\((.*)\) -> .*$", re.S)
-_ALIAS = re.compile(r"\([a-z](?:!|\s*->\s*\*)?\)")  # Tensor(a), Tensor(a!), Tensor(a -> *)
+_ALIAS = re.compile(r"\(\w+(?:!|\s*->\s*\*)?\)")  # Tensor(a), Tensor(a!), Tensor(a -> *)
 _ARG = re.compile(r"^\s*(?P<type>.+?)\s+(?P<name>\w+)\s*(?:=.*)?$", re.S)
 _MEMORY_FORMATS = (torch.contiguous_format, torch.preserve_format, torch.channels_last, torch.channels_last_3d)
 """c10::MemoryFormat in enum order (a test checks it against aten's own ``empty``)."""
@@ -148,22 +148,36 @@ def overload_opdef(name: str, overload, *, inplace_of: str | None = None, **fact
     """The `OpDef` of canonical op ``name`` read from ``overload``'s schema; ``facts`` as for `OpDef`.
 
     A mutating overload of a packet whose name ends in ``_`` is in-place: ``inplace_of`` defaults to
-    the name without the ``_`` (``add_`` of ``add``).
+    the name without the ``_`` (``add_`` of ``add``). A random op whose randomness a flag turns off
+    (dropout's ``train``, attention's ``dropout_p``) is impure only when that operand is truthy
+    (``impure_if``), as `OpDef` has it.
 
     >>> overload_opdef("mul", torch.ops.aten.mul.Tensor, commutative=(0, 1)).commutative
     (0, 1)
+    >>> d = overload_opdef("scaled_dot_product_attention", torch.ops.aten.scaled_dot_product_attention.default)
+    >>> d.impure, d.impure_if
+    (False, ('dropout_p',))
 
     See Also
     --------
     overload_params, overload_effects
     """
+    params = overload_params(overload)
     impure = overload_effects(overload)
     base = overload.overloadpacket.__name__
     if inplace_of is None and impure and overload._schema.is_mutable and base.endswith("_") and \
             not base.endswith("__"):
         inplace_of = name[:-1] if name.endswith("_") else None
-    return OpDef(name, overload_params(overload), impure=impure or facts.pop("impure", False),
-                 inplace_of=inplace_of, overload=overload, **facts)
+    seeded_only = impure and not overload._schema.is_mutable and overload._schema.returns
+    flags = tuple(p.name for p in params if p.name in _RANDOM_FLAGS)
+    if seeded_only and flags and "impure_if" not in facts:
+        impure, facts["impure_if"] = False, flags
+    return OpDef(name, params, impure=impure or facts.pop("impure", False), inplace_of=inplace_of,
+                 overload=overload, **facts)
+
+
+_RANDOM_FLAGS = ("train", "dropout_p")
+"""Parameters that switch a random op's randomness off when falsy (``dropout(x, p, train=False)`` is ``x``)."""
 
 
 _KINDS = {"Tensor": "value", "Scalar": "value", "SymInt": "int", "int": "int", "Any": "any"}
