@@ -25,7 +25,6 @@ from collections import deque
 from dataclasses import dataclass, field
 from functools import lru_cache
 from heapq import heappop, heappush
-from itertools import groupby
 from typing import Any
 
 import torch.fx as fx
@@ -33,7 +32,6 @@ import torch.fx as fx
 from fxcore.view.canonical import CanonicalView, TargetFacts
 from fxcore.edit.gc_pause import gc_paused
 from fxcore.view.targets import decided_groups, nodes_by_possible_op
-from fxcore.match.variants import compile_variants, pattern_depth
 from fxcore.view.pattern import Bound, is_op_term
 from fxcore.ops import default_table
 from fxcore.edit.dialect import for_graph
@@ -49,6 +47,7 @@ from rewrite.lang.ruleset import RuleSet
 from rewrite.engine.report import Report, Rewrite, RuleStats
 from rewrite.lang.rule import Compute
 from rewrite.engine.termination import TerminationWatch, default_budget
+from rewrite.engine.variants import entries_with_variants, variant_depth
 
 __all__ = ["apply", "ApplyError", "RulePlan"]
 
@@ -112,22 +111,14 @@ class RulePlan:
     @staticmethod
     @lru_cache(maxsize=64)
     def build(ruleset, table) -> "RulePlan":
-        """Compile every enabled rule of ``ruleset`` once (cached per rule set and op table): its pattern, then the
-        variants that match its ops decomposed (`fxcore.match.variants`: ``linear`` as make_fx's ``t`` + ``addmm``),
-        each an entry of the rule, indexed by its own root op. Among rules of one priority, every written pattern
-        comes before the variants: a rule written for the graph's own ops goes first."""
-        compiled = [(rule, compile_variants(rule.pattern, table)) for rule in ruleset.ordered()]
-        entries = []
-        for _, group in groupby(compiled, key=lambda rule_patterns: rule_patterns[0].priority):
-            group = list(group)
-            entries += [_Entry(rule, patterns[0]) for rule, patterns in group]
-            entries += [_Entry(rule, p) for rule, patterns in group for p in patterns[1:]]
-        entries = tuple(entries)
+        """Compile every enabled rule of ``ruleset`` once (cached per rule set and op table): its pattern and the
+        variants that match its ops decomposed (`rewrite.engine.variants`), each an entry of the rule."""
+        entries = entries_with_variants(ruleset.ordered(), table, _Entry)
         index: dict[Any, list[_Entry]] = {}
         for entry in entries:
             index.setdefault(entry.pattern.root_op, []).append(entry)
-        depth = max((max(_depth(entry.rule.pattern), pattern_depth(entry.pattern.pattern) - 1) for entry in entries),
-                    default=1)
+        depth = max(max((_depth(entry.rule.pattern) for entry in entries), default=1),
+                    variant_depth(entry.pattern for entry in entries))
         return RulePlan(ruleset.name, entries, tuple((op, tuple(es)) for op, es in index.items()), depth,
                         facts=TargetFacts(table))
 
