@@ -74,6 +74,11 @@ def _fix(given: dict, pairs) -> tuple:
     return tuple((n, v) for n, v in pairs if given.get(n) is VARIABLE)
 
 
+def _free_pair(given: dict, a: str, b: str) -> bool:
+    """Both parameters are variables of the pattern (so a case may tie them, as the modules do)."""
+    return given.get(a) is VARIABLE and given.get(b) is VARIABLE
+
+
 def _free(given: dict, name: str, examples: tuple, k: int) -> dict:
     """``{name: examples[k]}`` when the pattern writes ``name`` as a variable (its value shows in the graph)."""
     return {name: examples[k]} if given.get(name) is VARIABLE else {}
@@ -114,8 +119,8 @@ def _layer_norm(given):
     shape = given.get("normalized_shape")
     fixed_shape = isinstance(shape, tuple)
     for rank, weight, bias in itertools.product((2, 3, 4), _present(given, "weight"), _present(given, "bias")):
-        if fixed_shape and len(shape) >= rank:
-            continue
+        if fixed_shape and len(shape) >= rank or bias and not weight and _free_pair(given, "weight", "bias"):
+            continue  # (nn.LayerNorm has a weight whenever it has a bias)
 
         def build(k, rank=rank, weight=weight, bias=bias):
             norm = shape if fixed_shape else (_SIZES[k][3],)
@@ -134,6 +139,8 @@ def _batch_norm(given):
                                                                    _present(given, "bias"), stats):
         if training == tracked:  # training with running stats updates them in place; eval needs them
             continue
+        if weight != bias and _free_pair(given, "weight", "bias"):
+            continue  # (nn.BatchNorm's affine gives both or neither)
 
         def build(k, rank=rank, weight=weight, bias=bias, tracked=tracked):
             s = _SIZES[k]
