@@ -186,9 +186,12 @@ def _reshape(given):
 
 
 def _to(given):
+    target = given.get("dtype")
+    source = torch.float64 if target is torch.float32 else torch.float32  # (a conversion to its own dtype is no op)
+
     def build(k):
-        return {"self": _tensor(_SIZES[k][:3]), **_free(given, "dtype", (torch.float16, torch.float64), k)}
-    yield Case("float32 input", build)
+        return {"self": _tensor(_SIZES[k][:3]).to(source), **_free(given, "dtype", (torch.float16, torch.float64), k)}
+    yield Case(f"{source} input", build)
 
 
 CASES = {"linear": _linear, "matmul": _matmul, "layer_norm": _layer_norm, "batch_norm": _batch_norm,

@@ -108,6 +108,17 @@ def test_an_inner_node_used_outside_refuses_the_match():
     assert _sites(torch.fx.GraphModule(nn.Module(), g))[0] == []
 
 
+@pytest.mark.parametrize("also_output", [False, True])
+def test_a_captured_decomposed_node_is_an_inner_node_like_any_other(also_output):
+    """relu(linear(...)) on relu(addmm(...)): the addmm (captured for its check) may not be used outside."""
+    g = torch.fx.Graph()
+    xx, ww, bb = (g.placeholder(n) for n in "xwb")
+    mm = g.call_function(aten.addmm.default, (bb, xx, g.call_function(aten.t.default, (ww,))))
+    r = g.call_function(aten.relu.default, (mm,))
+    g.output((r, mm) if also_output else r)
+    assert _sites(torch.fx.GraphModule(nn.Module(), g), ("relu", LINEAR))[0] == ([] if also_output else ["relu"])
+
+
 def test_a_nested_pattern_matches_the_decomposed_op_inside():
     pattern = ("relu", LINEAR)
     with warnings.catch_warnings():

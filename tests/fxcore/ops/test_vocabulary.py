@@ -66,6 +66,11 @@ rules:
     ShapeProp(gm).propagate(torch.randn(3, dtype=torch.float16))  # the guard reads x's dtype
     rewrite.apply(gm, rs)
     assert [n.target for n in gm.graph.nodes if n.op.startswith("call")] == [__import__("operator").mul]
+    x = torch.randn(3, dtype=torch.float16)
+    gm = make_fx(lambda x: x.float().half() * 2)(x)  # make_fx records _to_copy: to's decomposed form
+    rewrite.apply(gm, rs)
+    assert [str(n.target) for n in gm.graph.nodes if n.op.startswith("call")] == ["aten.mul.Tensor"]
+    torch.testing.assert_close(gm(x), x * 2)
 
 
 def test_unknown_ops_are_still_load_errors_with_a_did_you_mean():
