@@ -25,7 +25,7 @@ __all__ = ["Capture"]
 
 @dataclass(frozen=True)
 class Capture:
-    """Match ``pattern`` and keep its node in ``var``'s slot (the first occurrence; later ones must be the same node)."""
+    """Match ``pattern``, keep its node in ``var``'s slot (the first occurrence; later ones must be the same node)."""
 
     var: Var
     pattern: tuple

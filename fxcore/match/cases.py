@@ -7,8 +7,9 @@ two follows the sizes) for every tensor parameter (None for an absent optional o
 variable whose value shows in the graph (`free`); ``fixed`` sets variables a case decides (no bias:
 ``bias`` is None). A variable the case neither builds nor fixes is fixed to its default.
 
->>> [c.name for c in CASES['linear']({'input': VARIABLE, 'weight': VARIABLE, 'bias': None})]
-['rank 2, no bias, contiguous', 'rank 2, no bias, strided', 'rank 2, no bias, strided, parameters', 'rank 3, no bias, contiguous', 'rank 3, no bias, strided', 'rank 3, no bias, strided, parameters', 'rank 4, no bias, contiguous', 'rank 4, no bias, strided', 'rank 4, no bias, strided, parameters']
+>>> [c.name for c in CASES['linear']({'input': VARIABLE, 'weight': VARIABLE, 'bias': None})][:4]
+['rank 2, no bias, contiguous', 'rank 2, no bias, strided', 'rank 2, no bias, strided, parameters',
+ 'rank 3, no bias, contiguous']
 
 See Also
 --------

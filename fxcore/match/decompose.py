@@ -64,7 +64,7 @@ class Free:
 
 @dataclass(frozen=True)
 class Derived:
-    """A literal that follows the sizes of the operands (the ``i``-th such): checked by a trace at the matched shapes."""
+    """A literal that follows the operands' sizes (the ``i``-th such): checked by a trace at the matched shapes."""
 
     i: int
 

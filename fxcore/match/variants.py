@@ -32,14 +32,11 @@ fxcore.match.cases : the examples each op is traced on.
 """
 from __future__ import annotations
 
-import functools
 import itertools
-import operator
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-import torch
 from torch.fx import Node
 
 from unify import var
@@ -47,11 +44,12 @@ from unify.variable import Var, isvar
 
 from fxcore.match.bindings import Bindings
 from fxcore.match.capture import Capture
-from fxcore.match.cases import CASES, TERM, VARIABLE
+from fxcore.match.cases import CASES
+from fxcore.match.checks import Check
 from fxcore.match.compiled import CompiledPattern, Match, _accept, compile_pattern
+from fxcore.match.decompose import TABLES, Derived, Free, Operand, _same
 from fxcore.match.engine import Solution, first
-from fxcore.match.decompose import (MISMATCH, TABLES, Derived, Free, Operand, _same, generalize, specialize,
-                                    trace_op)
+from fxcore.match.forms import Form, kind_of, op_forms
 from fxcore.match.program import compile_program
 from fxcore.view.canonical import CanonicalView
 from fxcore.view.pattern import Bound, Typed, is_op_term
@@ -61,218 +59,6 @@ __all__ = ["Form", "Check", "Variant", "VariantPattern", "op_forms", "pattern_va
 
 MAX_VARIANTS = 64
 """At most this many variants per pattern (a pattern with several decomposed ops multiplies their forms)."""
-
-
-@dataclass(frozen=True, eq=False)
-class Form:
-    """A decomposed form of ``op``: ``generic`` (a term with `Operand`, `Free`, `Derived` markers), the
-    parameters its case ``fixed``, and the decomposition tables (``sources``) that gave it."""
-
-    op: str
-    generic: Any
-    fixed: tuple
-    sources: tuple
-    derived: int
-
-
-def _kind(arg) -> tuple:
-    if isvar(arg) or isinstance(arg, Typed):
-        return ("var",)
-    if is_op_term(arg) or isinstance(arg, (Bound, Capture)):
-        return ("term",)
-    try:
-        hash(arg)
-    except TypeError:
-        return ("opaque",)
-    return ("opaque",) if _has_pattern(arg) else ("lit", arg)
-
-
-def _has_pattern(value) -> bool:
-    if isvar(value) or isinstance(value, (Typed, Bound, Capture)) or is_op_term(value):
-        return True
-    return type(value) in (tuple, list) and any(_has_pattern(v) for v in value)
-
-
-@functools.lru_cache(maxsize=512)
-def op_forms(op: str, given: tuple, table, tables: tuple = TABLES) -> tuple:
-    """The decomposed forms of ``op`` when the pattern gives its parameters as ``given`` (``(name, kind)`` pairs,
-    kind ``('var',)``, ``('term',)`` or ``('lit', value)``), traced through ``tables``; cached."""
-    spec = CASES.get(op)
-    if spec is None or any(k[0] == "opaque" for _, k in given):
-        return ()
-    kinds = dict(given)
-    literal = {n: k[1] for n, k in given if k[0] == "lit"}
-    marks = {n: VARIABLE if k[0] == "var" else TERM for n, k in given if k[0] != "lit"}
-    forms: dict = {}
-    for case in spec({**literal, **marks}):
-        traced = [_case_values(table.op(op), case, k, literal, kinds) for k in (0, 1)]
-        if traced[0] is None:
-            continue
-        (values_a, fixed), (values_b, _) = traced
-        free = {n: (values_a[n], values_b[n]) for n in values_a
-                if kinds.get(n, ("lit",))[0] == "var" and not isinstance(values_a[n], torch.Tensor)
-                and n not in dict(fixed)}
-        for source in tables:
-            generic = _generalized(op, values_a, values_b, free, table, source)
-            if generic is not None and _binds_every_variable(generic, kinds, fixed):
-                key = (generic, fixed)
-                found = forms.get(key)
-                sources = found.sources if found else ()
-                forms[key] = Form(op, generic, fixed, sources + (source,) * (source not in sources),
-                                  _count_derived(generic))
-    return tuple(forms.values())
-
-
-def _case_values(opdef, case, k: int, literal: dict, kinds: dict):
-    """``(values, fixed)`` of trace ``k`` of ``case``: examples, literals, and defaults for variables it leaves."""
-    built = case.build(k)
-    fixed = dict(case.fixed)
-    values = {}
-    for p in opdef.params:
-        if p.name in literal:
-            values[p.name] = literal[p.name]
-        elif p.name in fixed:
-            values[p.name] = fixed[p.name]
-        elif p.name in built:
-            values[p.name] = built[p.name]
-        elif p.has_default:
-            values[p.name] = p.default
-            fixed[p.name] = p.default  # (a variable the case leaves: its default, and it binds that)
-        else:
-            return None
-    return values, tuple((n, v) for n, v in fixed.items() if kinds.get(n, ("lit",))[0] == "var")
-
-
-def _generalized(op, values_a, values_b, free, table, source):
-    a, b = trace_op(op, values_a, table, source), trace_op(op, values_b, table, source)
-    if a is None or b is None or a[0] == op:
-        return None  # no trace, or the op itself (the pattern as written matches it)
-    generic = generalize(a, b, free)
-    return None if generic is MISMATCH else generic
-
-
-def _binds_every_variable(generic, kinds: dict, fixed: tuple) -> bool:
-    """Does a match of the form bind each of the op's variables (an `Operand` or `Free` marker, or fixed)?"""
-    seen, stack = set(), [generic]
-    while stack:
-        t = stack.pop()
-        if isinstance(t, (Operand, Free)):
-            seen.add(t.name)
-        elif type(t) is tuple:
-            stack.extend(t[1:] if is_op_term(t) else t)
-    wanted = {n for n, k in kinds.items() if k[0] in ("var", "term")}
-    return wanted <= seen | set(dict(fixed))
-
-
-def _count_derived(generic) -> int:
-    stack, n = [generic], 0
-    while stack:
-        t = stack.pop()
-        n += isinstance(t, Derived)
-        if type(t) is tuple:
-            stack.extend(t)
-    return n
-
-
-_MISSING = object()
-
-
-@dataclass(frozen=True, eq=False)
-class Check:
-    """The check of one decomposed op of a variant at the matched shapes: the node captured in ``root`` must be
-    what ``form.op`` on the matched operands decomposes into there (a trace with fake tensors of their
-    ``meta['val']``), ``derived`` literals included. Answers are kept per operand signature."""
-
-    form: Form
-    root: Var
-    operands: tuple  # (param, ('var', Var) or ('lit', value))
-    derived: tuple  # (Derived marker, the variable it binds)
-    table: Any = field(repr=False)
-    seen: dict = field(default_factory=dict, repr=False)
-    LIMIT = 256
-
-    def holds(self, value_of) -> bool:
-        """Whether the match ``value_of`` reads (variable -> value) is the op's decomposition at its shapes."""
-        root = value_of(self.root)
-        if not _aten_call(root):
-            return False  # decomposed forms are aten graphs' (a torch-level view() is not a reshape)
-        values = {p: value_of(ref[1]) if ref[0] == "var" else ref[1] for p, ref in self.operands}
-        key = _signature(values)
-        if key is None:  # no static shapes to trace at: only a form without size-dependent literals is sure
-            return self.form.derived == 0
-        expected = self.seen.get(key, _MISSING)
-        if expected is _MISSING:
-            if len(self.seen) >= self.LIMIT:
-                self.seen.clear()
-            expected = self.seen[key] = self._expected(values)
-        if expected is None:
-            return False
-        return all(_same(_freeze(value_of(v)), expected.get(d)) for d, v in self.derived)
-
-    def _expected(self, values: dict):
-        """The `Derived` values of a trace at these operands (fake tensors of their shapes), None if not this form.
-
-        Whether a weight needs a gradient changes some decompositions (a strided ``matmul`` copies its input
-        then), and graphs do not say it reliably (``make_fx`` records parameters as not needing one): both are tried.
-        """
-        from torch._subclasses.fake_tensor import FakeTensorMode
-        free = {p: v for p, v in values.items() if not isinstance(v, Node)}
-        for grad in (None, True, False):
-            try:
-                with FakeTensorMode():
-                    fake = {p: _fake(v, grad) if isinstance(v, Node) else v for p, v in values.items()}
-            except Exception:
-                return None
-            for source in self.form.sources:
-                concrete = trace_op(self.form.op, fake, self.table, source)
-                found = None if concrete is None else specialize(self.form.generic, concrete, free)
-                if found is not None:
-                    return found
-        return None
-
-
-def _aten_call(node) -> bool:
-    """An aten (or prims) overload's call, or an output of one (``getitem``)."""
-    if not isinstance(node, Node):
-        return False
-    if node.target is operator.getitem and node.args and isinstance(node.args[0], Node):
-        node = node.args[0]
-    return isinstance(node.target, torch._ops.OpOverload)
-
-
-def _fake(node: Node, grad: bool | None = None) -> torch.Tensor:
-    """A tensor of ``node``'s ``meta['val']`` shape, strides, dtype and device (needing a gradient: as recorded, or
-    ``grad`` for floating ones)."""
-    val = node.meta["val"]
-    out = torch.empty_strided(tuple(val.shape), tuple(val.stride()), dtype=val.dtype, device=val.device)
-    wanted = val.requires_grad if grad is None else grad and (val.dtype.is_floating_point or val.dtype.is_complex)
-    return out.requires_grad_(True) if wanted else out
-
-
-def _signature(values: dict) -> tuple | None:
-    """A hashable key of the operands: shape, strides, dtype and device of tensors, literals as they are; None when
-    a tensor operand has no static ``meta['val']``."""
-    out = []
-    for p in sorted(values):
-        v = values[p]
-        if isinstance(v, Node):
-            val = v.meta.get("val")
-            if not isinstance(val, torch.Tensor) or not all(type(d) is int for d in (*val.shape, *val.stride())):
-                return None
-            out.append((p, tuple(val.shape), tuple(val.stride()), val.dtype, str(val.device)))
-        else:
-            try:
-                hash(v)
-            except TypeError:
-                return None
-            out.append((p, v))
-    return tuple(out)
-
-
-def _freeze(value):
-    if isinstance(value, (list, tuple)):
-        return tuple(_freeze(v) for v in value)
-    return value
 
 
 @dataclass(frozen=True)
@@ -346,7 +132,7 @@ def _decomposed(t, args, checks, fixed, table, tables, fresh) -> list:
     if not (isinstance(op, str) and op in CASES and op in table) or len(t) - 1 != len(table.op(op).params):
         return []
     opdef = table.op(op)
-    given = tuple((p.name, _kind(a)) for p, a in zip(opdef.params, t[1:]))
+    given = tuple((p.name, kind_of(a)) for p, a in zip(opdef.params, t[1:]))
     out = []
     for form in op_forms(op, given, table, tables):
         term, check = _instantiate(form, opdef, t[1:], args, table, fresh)
@@ -517,7 +303,8 @@ def pattern_depth(term) -> int:
     """Op terms on the longest path from the root of a pattern down (named and captured subpatterns included).
 
     >>> from unify import var
-    >>> pattern_depth(Capture(var('r'), ('view', ('addmm', var('b'), ('view', var('x'), (6, 7)), ('t', var('w'))), (2, 3, 5))))
+    >>> inner = ('addmm', var('b'), ('view', var('x'), (6, 7)), ('t', var('w')))
+    >>> pattern_depth(Capture(var('r'), ('view', inner, (2, 3, 5))))
     3
     """
     best, stack = 0, [(term, 0)]

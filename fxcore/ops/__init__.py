@@ -30,10 +30,19 @@ Design notes
   ``max.dim`` returning ``(values, indices)`` vs ``maximum``). ``relu6`` is ``hardtanh(x, 0, 6)``;
   ``x.shape`` is ``size(x)``; numpy-style aliases (``clip``, ``divide``, ``concat``...) map to the
   aten name; ``operator.iadd`` and ``x.add_()`` are ``add_`` (impure, ``inplace_of='add'``).
-- aten overloads bind by their own schema, so make_fx/export graphs normalize like eager calls.
-  Decompositions that return tuples (``native_batch_norm``, ``native_layer_norm``,
-  ``max_pool2d_with_indices``, ``native_dropout``) have no single-op canonical form and stay
-  unknown; ``aten.convolution`` is ``conv{n}d`` / ``conv_transpose{n}d``.
+- Every aten op is a canonical op, its schema, effects and emission read from torch's registry
+  (`fxcore.ops.registry`, `fxcore.ops.torch_ops`): ``topk``, ``_to_copy``, ``native_layer_norm``.
+  The ops written out here (`fxcore.ops.schemas`) add what torch does not say: which overload is the
+  op, commutativity, and the torch function, Tensor method and module spellings. An overload its op's
+  schema cannot take is an op of its own, ``packet.overload`` (``where.default``, ``scatter.value``).
+  Impurity and in-place-ness come from the schema: a write annotation (``Tensor(a!)``), the
+  ``nondeterministic_seeded`` tag, no result (an assert).
+- aten overloads bind by their own schema, so make_fx/export graphs normalize like eager calls;
+  ``aten.convolution`` is ``conv{n}d`` / ``conv_transpose{n}d``, ``_softmax`` is ``softmax``: a rule
+  may write those names too (`OpTable.normalize_term`: aliases), and ``float(x)`` for ``to(x, dtype=
+  torch.float32)``.
+- A ``torch.library`` op is ``namespace.op`` in a table that reads its namespace:
+  ``default_table().with_library('mylib')`` (a new table; pass it to ``rewrite.load`` and ``rewrite.apply``).
 - Modules are matched by exact type; parameters and buffers are `Attr` operands; a module
   configuration with no functional equivalent (``padding_mode='reflect'``) stays unknown.
 - Every table is immutable; `OpTable.extended` returns a new one. Table order is the order of the
@@ -42,7 +51,8 @@ Design notes
 See Also
 --------
 fxcore.ops.table.OpTable : the registry (``default_table()`` is the standard one).
-fxcore.ops.schemas, fxcore.ops.spellings, fxcore.ops.modules : the data.
+fxcore.ops.schemas, fxcore.ops.spellings, fxcore.ops.modules, fxcore.ops.conversions : the data.
+fxcore.ops.registry, fxcore.ops.torch_ops : what torch's registry says.
 """
 from __future__ import annotations
 
@@ -63,7 +73,8 @@ from fxcore.ops.table import OpTable
 from fxcore.ops.torch_ops import TorchOps, sample_call
 
 __all__ = [
-    "OpTable", "TorchOps", "OpDef", "Param", "Attr", "Unresolved", "Spelling", "ModuleSpelling", "EmitSpec", "opdef", "REQUIRED", "ANY",
+    "OpTable", "TorchOps", "OpDef", "Param", "Attr", "Unresolved", "Spelling", "ModuleSpelling", "EmitSpec", "opdef",
+    "REQUIRED", "ANY",
     "OpsError", "UnknownOpError", "OpSignatureError", "OpSchemaError",
     "default_table", "canonical_op", "node_operands", "normalize_call", "normalize_term", "is_commutative", "is_impure",
     "call_target", "emit_args",
@@ -160,7 +171,8 @@ def normalize_call(op_name: str, args: tuple = (), kwargs: Optional[dict] = None
     return _table(table).normalize_call(op_name, tuple(args), dict(kwargs or {}))
 
 
-def normalize_term(op_name: str, args: tuple = (), kwargs: Optional[dict] = None, table: Optional[OpTable] = None) -> tuple:
+def normalize_term(op_name: str, args: tuple = (), kwargs: Optional[dict] = None,
+                   table: Optional[OpTable] = None) -> tuple:
     """The term ``(op, *operands)`` a rule writes as ``op_name(*args, **kwargs)``; an alias names another op.
 
     >>> normalize_term('half', ('x',))[:3], normalize_term('neg', ('x',))

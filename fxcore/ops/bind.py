@@ -196,7 +196,8 @@ def finish(op: OpDef, spelling: Spelling, bound: dict) -> tuple:
         if p.name not in bound and not p.has_default:
             raise OpSignatureError(f"{op.name}() missing required argument {p.name!r}; its schema is {op.schema()}")
         out.append(normalize_value(p, bound.get(p.name, p.default)))
-    if op.factory and any(v is torch.strided for v in out):  # a factory's layout=None is strided (a tensor op's is its input's)
+    if op.factory and any(v is torch.strided for v in out):  # a factory's layout=None is strided (a tensor op's: its
+        # input's)
         out = [None if v is torch.strided and p.type == "Layout?" else v for p, v in zip(op.params, out)]
     return tuple(out)
 

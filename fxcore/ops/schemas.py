@@ -81,9 +81,10 @@ OVERRIDES = (
     ("prod.dim_int", "prod(Tensor self, int? dim=None, bool keepdim=False, *, ScalarType? dtype=None)",
      "prod.default is the product of every element"),
     ("var.correction", "var(Tensor self, int[1]? dim=None, Scalar correction=1, bool keepdim=False)",
-     "var.default/var.dim take unbiased (correction 0 or 1); correction None is 1, and torch.var passes it by position"),
+     "var.default/var.dim take unbiased (correction 0 or 1); correction None is 1; torch.var passes it by position"),
     ("std.correction", "std(Tensor self, int[1]? dim=None, Scalar correction=1, bool keepdim=False)", "as var"),
-    ("all.dims", "all(Tensor self, int[1]? dim=None, bool keepdim=False)", "all.default, all.dim and all.dims are one op"),
+    ("all.dims", "all(Tensor self, int[1]? dim=None, bool keepdim=False)",
+     "all.default, all.dim and all.dims are one op"),
     ("any.dims", "any(Tensor self, int[1]? dim=None, bool keepdim=False)", "as all"),
     ("norm.ScalarOpt_dim", "norm(Tensor self, Scalar p=2, int[1]? dim=None, bool keepdim=False, *, "
      "ScalarType? dtype=None)", "torch.norm, linalg.vector_norm and aten's norm overloads are one vector norm"),

@@ -22,9 +22,10 @@ import torch
 import torch.fx
 
 from fxcore.ops.bind import bind_names, finish, raw_operands
-from fxcore.ops.emit import EmitChoice, EmitSpec, emit_call
-from fxcore.ops.model import (Attr, ModuleSpelling, Unresolved, NotRepresentable, OpDef, OpsError, OpSignatureError, Spelling,
+from fxcore.ops.table_emission import TableEmission
+from fxcore.ops.model import (Attr, ModuleSpelling, Unresolved, NotRepresentable, OpDef, OpSignatureError, Spelling,
                               UnknownOpError, did_you_mean)
+from fxcore.ops.registry import is_out_overload
 from fxcore.ops.torch_ops import TorchOps
 
 __all__ = ["OpTable"]
@@ -50,20 +51,14 @@ def _schema_positional(target, args: tuple, kwargs: dict) -> Optional[tuple]:
         for name in target.overloads():
             overload = getattr(target, name)
             names = tuple(a.name for a in overload._schema.arguments)
-            if not _is_out_overload(overload) and len(args) <= len(names) and set(kwargs) <= set(names):
+            if not is_out_overload(overload) and len(args) <= len(names) and set(kwargs) <= set(names):
                 return names
         return None
     schema = getattr(target, "_schema", None)
     return None if schema is None else tuple(a.name for a in schema.arguments)
 
 
-def _is_out_overload(target) -> bool:
-    """True for aten ``out=`` overloads, which write into an argument."""
-    schema = getattr(target, "_schema", None)
-    return schema is not None and any(a.is_out for a in schema.arguments)
-
-
-class OpTable:
+class OpTable(TableEmission):
     """An immutable registry: canonical `OpDef` by name, and spellings of every front end.
 
     Build the standard one with `fxcore.ops.default_table()`; add ops with `extended`, which returns
@@ -116,7 +111,8 @@ class OpTable:
         """
         for d in opdefs:
             if not isinstance(d, OpDef):
-                raise TypeError(f"extended() takes OpDef values, got {d!r}; build one with fxcore.ops.opdef('name(...)')")
+                raise TypeError(f"extended() takes OpDef values, got {d!r}; build one with "
+                                f"fxcore.ops.opdef('name(...)')")
         new = (opdefs, functions, methods, modules, emits, canonical, aliases)
         return OpTable(*(tuple(n) + old for n, old in zip(new, self._parts)), torch_ops=self.torch_ops)
 
@@ -223,7 +219,7 @@ class OpTable:
                 found = self._functions.get(target)
             except TypeError:  # unhashable target
                 return None
-            if found is None and isinstance(target, torch._ops.OpOverload) and not _is_out_overload(target):
+            if found is None and isinstance(target, torch._ops.OpOverload) and not is_out_overload(target):
                 found = self._functions.get(target.overloadpacket)
         if found is None and self.torch_ops is not None:
             found = self.torch_ops.spelling(target) if kind == "call_function" else None
@@ -457,59 +453,6 @@ class OpTable:
         except NotRepresentable as exc:
             raise OpSignatureError(f"{name}(): {exc}") from None
         return (op, *operands)
-
-    # ---- emission ---------------------------------------------------------------------------------
-    def emit_spec(self, name: str, operands: Optional[tuple] = None) -> EmitSpec:
-        """How to emit canonical op ``name`` as a call_function (raises `OpsError` if it has none).
-
-        With ``operands``, an `EmitChoice` picks the way that fits them.
-        """
-        spec = self._emits.get(name)
-        if spec is None and self.torch_ops is not None and name not in self._defs:
-            spec = self.torch_ops.emit(name)
-        if spec is None:
-            self.op(name)
-            raise OpsError(f"op {name!r} has no call target to emit; register one with "
-                           f"table.extended(emits=[EmitSpec({name!r}, target)])")
-        if operands is not None and isinstance(spec, EmitChoice):
-            return spec.pick(operands)
-        return spec
-
-    def call_target(self, name: str, operands: Optional[tuple] = None):
-        """The callable to emit for canonical op ``name`` (e.g. ``torch.add``, ``F.linear``), for these
-        ``operands`` when the op's callable depends on them (`EmitChoice`).
-
-        >>> from fxcore.ops import default_table
-        >>> default_table().call_target('linear')
-        <built-in function linear>
-
-        See Also
-        --------
-        emit_args
-        """
-        return self.emit_spec(name, operands).target
-
-    def emit_args(self, name: str, operands: tuple) -> tuple:
-        """``(args, kwargs)`` that make ``call_target(name)`` compute ``name`` on canonical ``operands``.
-
-        >>> from fxcore.ops import default_table
-        >>> default_table().emit_args('sum', ('x', (1,), True, None))
-        (('x', (1,), True), {'dtype': None})
-
-        See Also
-        --------
-        call_target
-        """
-        d = self.op(name)
-        if len(operands) != len(d.params):
-            raise OpSignatureError(f"{name} takes {len(d.params)} operands {d.param_names}, got {len(operands)}")
-        operands = tuple(operands)
-        return emit_call(self.emit_spec(name, operands), d, operands)
-
-    def emittable(self) -> tuple:
-        """Names of the ops listed here that have a call target, in table order (each op read from torch emits
-        its own overload, `TorchOps.emit`)."""
-        return tuple(n for n in self._defs if n in self._emits)
 
 
 def _get_submodule(root, qualname: str):

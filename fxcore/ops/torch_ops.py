@@ -1,4 +1,4 @@
-"""Every operator of some ``torch.library`` namespaces as canonical ops: named, spelled and emitted from torch's registry.
+"""Every op of some ``torch.library`` namespaces as canonical ops, named, spelled and emitted from torch's registry.
 
 Names. An aten packet ``P`` is the canonical op ``P`` with the schema of one overload, its *canonical
 overload*: a hand pick where torch's order does not say it (``to`` is ``to.dtype_layout``), else the

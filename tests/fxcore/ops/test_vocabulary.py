@@ -44,7 +44,8 @@ def test_every_core_aten_op_resolves_to_a_name_a_rule_can_write():
 def test_the_issues_unknown_ops_load_in_yaml(name):
     args = {"to": "x, dtype=torch.float16", "_to_copy": "x, dtype=torch.float16", "full_like": "x, 2.0",
             "scatter": "x, 0, i, y", "topk": "x, 3", "index": "x, [i]", "constant_pad_nd": "x, [1, 1]",
-            "upsample_nearest2d": "x, [4, 4]", "split_with_sizes": "x, [1, 2]", "native_layer_norm": "x, [4], w, b, 1e-5",
+            "upsample_nearest2d": "x, [4, 4]", "split_with_sizes": "x, [1, 2]",
+            "native_layer_norm": "x, [4], w, b, 1e-5",
             "empty": "[2, 3]"}.get(name, "x")
     text = f"ruleset: t\nrules:\n  - id: r\n    pattern: neg({name}({args}))\n    replacement: neg({name}({args}))\n"
     rs = rewrite.loads(text, warn=False)
