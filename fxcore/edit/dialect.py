@@ -51,8 +51,10 @@ def is_aten_graph(graph: Graph) -> bool:
 
     >>> import torch, torch.fx as fx
     >>> from torch.fx.experimental.proxy_tensor import make_fx
-    >>> is_aten_graph(make_fx(torch.relu)(torch.ones(2)).graph), is_aten_graph(fx.symbolic_trace(lambda a: a.relu()).graph)
-    (True, False)
+    >>> is_aten_graph(make_fx(torch.relu)(torch.ones(2)).graph)
+    True
+    >>> is_aten_graph(fx.symbolic_trace(lambda a: a.relu()).graph)
+    False
     """
     seen_aten = False
     for op, target in target_keys(graph):
@@ -83,18 +85,23 @@ def _schema_params(overload) -> tuple | None:
         return None
 
 
+_FILLERS = {"cudnn_enabled": True, "cudnn_enable": True}
+"""Values for arguments an aten overload requires and no canonical op has: what ``F.batch_norm`` passes."""
+
+
 def _relations(canonical, aten) -> tuple | None:
     """How each canonical parameter meets the overload's: ``same`` type, ``any`` (a canonical ``Any``: an op
     that merges overloads, e.g. conv2d's padding, ints or a string) or ``scalar`` (a canonical ``Tensor`` the
     overload takes as a ``Scalar``: ``eq(x, 2)`` is ``eq.Scalar``). None unless the canonical parameters
-    are the overload's first ones (names, keyword-only split) and the overload's others have defaults."""
-    if len(aten) < len(canonical) or any(not p.has_default for p in aten[len(canonical):]):
+    are the overload's first ones (names, keyword-only split) and the overload's others have defaults or a
+    `_FILLERS` value."""
+    if len(aten) < len(canonical) or any(not p.has_default and p.name not in _FILLERS for p in aten[len(canonical):]):
         return None
     out = []
     for c, a in zip(canonical, aten):
         if c.name != a.name or c.kwarg_only != a.kwarg_only:
             return None
-        if c.type == "Any":
+        if c.type == "Any" or "|" in c.type:  # (a union: conv2d's padding, ints or a string)
             out.append("any")
         elif _SYMINT.sub("int", c.type) == a.type:
             out.append("same")
@@ -130,7 +137,11 @@ def _aten_emit(opdef, fallback: EmitSpec) -> EmitSpec | EmitChoice | None:
         typed = tuple((i, params[i].type) for i, r in enumerate(relations) if r != "same" or i in scalar_slots)
         expand = tuple((c.name, int(m.group(1))) for c, a in zip(opdef.params, params)
                        if (m := _FIXED_INTS.fullmatch(a.type)) is not None)
+        fill = tuple((p.name, _FILLERS[p.name]) for p in params[len(opdef.params):] if not p.has_default)
         spec = EmitSpec(opdef.name, overload, expand=expand)  # by position and keyword as the schema splits them
+        if fill:  # (arguments the overload requires beyond the canonical ones: after them, by position)
+            positional = tuple(p.name for p in opdef.params if not p.kwarg_only) + tuple(n for n, _ in fill)
+            spec = EmitSpec(opdef.name, overload, positional=positional, expand=expand, fixed=fill)
         if not typed:
             return spec
         options.append((spec, typed))

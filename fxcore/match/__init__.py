@@ -6,6 +6,10 @@ for the rest, which also explains failures), immutable `bindings`, the cycle che
 diagnosis, and the `SubgraphMatcher` drop-in (`subgraph_matcher`, re-exported by
 `fxcore.matcher_utils`).
 
+Patterns also match graphs where front ends decomposed their ops (`variants`: ``linear`` as make_fx's ``t`` and
+``addmm``, checked at the matched shapes by a trace through the same decomposition table; `forms`, `checks`,
+`decompose`, `cases`), and `capture` records a node for such a check.
+
 May import: `unify`, `fxcore.ops`, `fxcore.view`. Never `fxcore.edit`, `fxcore.types` or `rewrite`.
 
 >>> import torch, torch.fx as fx
@@ -22,6 +26,7 @@ See Also:
 
 from fxcore.match.compiled import (CanonicalView, CompiledPattern, FailedMatch, Match, OpIndex, compile_pattern,
                                    explain, find_matches)
+from fxcore.match.variants import VariantPattern, compile_variants
 
 __all__ = ["Match", "FailedMatch", "CompiledPattern", "OpIndex", "CanonicalView", "compile_pattern", "find_matches",
-           "explain"]
+           "explain", "compile_variants", "VariantPattern"]

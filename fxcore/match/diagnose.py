@@ -15,6 +15,7 @@ from torch.fx import Node
 
 from unify.variable import isvar
 
+from fxcore.match.capture import Capture
 from fxcore.match.engine import UNBOUND, Failure
 from fxcore.view.pattern import Bound, OpKey, Typed, is_op_term
 from fxcore.match.program import BIND, CHECK, LIT, OP, ROOT, SEQ, VAR, Program
@@ -39,6 +40,8 @@ def show_term(t: Any) -> str:
         return f"{name}({', '.join(show_term(a) for a in t[1:])})"
     if isinstance(t, Bound):
         return f"{t.var!r}@{show_term(t.pattern)}"
+    if isinstance(t, Capture):
+        return show_term(t.pattern)
     if isinstance(t, (tuple, list)) and not isvar(t):
         inner = ", ".join(show_term(a) for a in t)
         return f"({inner},)" if len(t) == 1 and isinstance(t, tuple) else f"({inner})"

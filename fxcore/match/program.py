@@ -23,6 +23,7 @@ from typing import Any, Callable, Hashable
 
 from unify.variable import Var, isvar
 
+from fxcore.match.capture import Capture
 from fxcore.view.pattern import Approx, Bound, PatternError, Typed, is_op_term
 
 __all__ = ["OP", "SEQ", "LIT", "VAR", "BIND", "CHECK", "COMM", "ROOT", "Program", "Where", "Anchor",
@@ -101,8 +102,8 @@ def is_multi(pattern: object) -> bool:
     --------
     compile_program
     """
-    return type(pattern) is tuple and bool(pattern) and all(is_op_term(p) or isinstance(p, Bound) for p in pattern) \
-        and not is_op_term(pattern)
+    return type(pattern) is tuple and bool(pattern) and all(is_op_term(p) or isinstance(p, (Bound, Capture))
+                                                            for p in pattern) and not is_op_term(pattern)
 
 
 def compile_program(pattern: object, view, options: CompileOptions = CompileOptions()) -> Program:
@@ -123,7 +124,7 @@ def compile_program(pattern: object, view, options: CompileOptions = CompileOpti
     """
     roots = tuple(pattern) if is_multi(pattern) else (pattern,)
     for r in roots:
-        if not (is_op_term(r) or isinstance(r, Bound)):
+        if not (is_op_term(r) or isinstance(r, (Bound, Capture))):
             raise PatternError(f"a pattern root must be an op term like ('relu', x), got {r!r}")
     return _Compiler(view, options).run(roots)
 
@@ -189,7 +190,7 @@ class _Compiler:
     def _one(self, pat, reg: int, path: tuple | None, ri: int, stack: list, fixups: list) -> None:
         """Emit the instruction(s) for one pattern element and push its children."""
         where = Where(path, pat, ri)
-        if isinstance(pat, Bound):
+        if isinstance(pat, (Bound, Capture)):
             self._bound(pat, reg, path, ri, stack, where)
         elif isvar(pat):
             self._var(pat, reg, where)
@@ -212,9 +213,10 @@ class _Compiler:
             guard = lambda x: first(x) and second(x)  # noqa: E731
         self._emit((VAR, reg, self._slot(v), guard or extra, self.options.ignore_literals), where)
 
-    def _bound(self, pat: Bound, reg: int, path: tuple | None, ri: int, stack: list, where: Where) -> None:
+    def _bound(self, pat: Bound | Capture, reg: int, path: tuple | None, ri: int, stack: list, where: Where) -> None:
         slot = self._slot(pat.var)
-        self.named.add(slot)
+        if isinstance(pat, Bound):  # (a capture's node is an inner node like any other)
+            self.named.add(slot)
         if pat.var in self.done_bound:  # a later occurrence of a named subpattern: identity only
             self._emit((VAR, reg, slot, None, False), where)
             return
@@ -261,13 +263,13 @@ class _Compiler:
         return None
 
     def _anchor_hit(self, pat: object, keys: tuple) -> Anchor | None:
-        v = pat.var if isinstance(pat, (Typed, Bound)) else pat if isvar(pat) else None
+        v = pat.var if isinstance(pat, (Typed, Bound, Capture)) else pat if isvar(pat) else None
         if v is not None and v in self.slots and keys:
             return Anchor(self.slots[v], tuple(reversed(keys)))
         return None
 
     def _anchor_children(self, pat: object, keys: tuple) -> list:
-        if isinstance(pat, Bound):
+        if isinstance(pat, (Bound, Capture)):
             return [(pat.pattern, keys)]
         if is_op_term(pat):
             key, args = self.view.pattern_key(pat[0], pat[1:])

@@ -30,10 +30,19 @@ Design notes
   ``max.dim`` returning ``(values, indices)`` vs ``maximum``). ``relu6`` is ``hardtanh(x, 0, 6)``;
   ``x.shape`` is ``size(x)``; numpy-style aliases (``clip``, ``divide``, ``concat``...) map to the
   aten name; ``operator.iadd`` and ``x.add_()`` are ``add_`` (impure, ``inplace_of='add'``).
-- aten overloads bind by their own schema, so make_fx/export graphs normalize like eager calls.
-  Decompositions that return tuples (``native_batch_norm``, ``native_layer_norm``,
-  ``max_pool2d_with_indices``, ``native_dropout``) have no single-op canonical form and stay
-  unknown; ``aten.convolution`` is ``conv{n}d`` / ``conv_transpose{n}d``.
+- Every aten op is a canonical op, its schema, effects and emission read from torch's registry
+  (`fxcore.ops.registry`, `fxcore.ops.torch_ops`): ``topk``, ``_to_copy``, ``native_layer_norm``.
+  The ops written out here (`fxcore.ops.schemas`) add what torch does not say: which overload is the
+  op, commutativity, and the torch function, Tensor method and module spellings. An overload its op's
+  schema cannot take is an op of its own, ``packet.overload`` (``where.default``, ``scatter.value``).
+  Impurity and in-place-ness come from the schema: a write annotation (``Tensor(a!)``), the
+  ``nondeterministic_seeded`` tag, no result (an assert).
+- aten overloads bind by their own schema, so make_fx/export graphs normalize like eager calls;
+  ``aten.convolution`` is ``conv{n}d`` / ``conv_transpose{n}d``, ``_softmax`` is ``softmax``: a rule
+  may write those names too (`OpTable.normalize_term`: aliases), and ``float(x)`` for ``to(x, dtype=
+  torch.float32)``.
+- A ``torch.library`` op is ``namespace.op`` in a table that reads its namespace:
+  ``default_table().with_library('mylib')`` (a new table; pass it to ``rewrite.load`` and ``rewrite.apply``).
 - Modules are matched by exact type; parameters and buffers are `Attr` operands; a module
   configuration with no functional equivalent (``padding_mode='reflect'``) stays unknown.
 - Every table is immutable; `OpTable.extended` returns a new one. Table order is the order of the
@@ -42,44 +51,73 @@ Design notes
 See Also
 --------
 fxcore.ops.table.OpTable : the registry (``default_table()`` is the standard one).
-fxcore.ops.schemas, fxcore.ops.spellings, fxcore.ops.modules : the data.
+fxcore.ops.schemas, fxcore.ops.spellings, fxcore.ops.modules, fxcore.ops.conversions : the data.
+fxcore.ops.registry, fxcore.ops.torch_ops : what torch's registry says.
 """
 from __future__ import annotations
 
 import functools
 from typing import Optional
 
+import torch
 import torch.fx
 
+from fxcore.ops.conversions import cast_aliases, conversion_functions, conversion_methods
 from fxcore.ops.emit import EmitSpec, default_emits
 from fxcore.ops.model import (ANY, REQUIRED, Attr, ModuleSpelling, OpDef, OpSchemaError, OpsError,
                               OpSignatureError, Param, Spelling, UnknownOpError, Unresolved, opdef)
 from fxcore.ops.modules import module_spellings
-from fxcore.ops.schemas import default_opdefs
-from fxcore.ops.spellings import aten_spellings, canonical_spellings, function_spellings, method_spellings
+from fxcore.ops.schemas import PICKS, default_opdefs
+from fxcore.ops.spellings import aten_spellings, canonical_spellings, function_spellings, method_spellings, term_aliases
 from fxcore.ops.table import OpTable
+from fxcore.ops.torch_ops import TorchOps, sample_call
 
 __all__ = [
-    "OpTable", "OpDef", "Param", "Attr", "Unresolved", "Spelling", "ModuleSpelling", "EmitSpec", "opdef", "REQUIRED", "ANY",
+    "OpTable", "TorchOps", "OpDef", "Param", "Attr", "Unresolved", "Spelling", "ModuleSpelling", "EmitSpec", "opdef",
+    "REQUIRED", "ANY",
     "OpsError", "UnknownOpError", "OpSignatureError", "OpSchemaError",
-    "default_table", "canonical_op", "node_operands", "normalize_call", "is_commutative", "is_impure",
+    "default_table", "canonical_op", "node_operands", "normalize_call", "normalize_term", "is_commutative", "is_impure",
     "call_target", "emit_args",
 ]
 
 
 @functools.lru_cache(maxsize=None)
 def default_table() -> OpTable:
-    """The standard, immutable `OpTable` (built once, cached).
+    """The standard, immutable `OpTable` (built once, cached): the ops written out in `fxcore.ops.schemas` with
+    their spellings, and every other aten op, read from torch's registry when asked for.
 
-    >>> default_table() is default_table(), 'conv2d' in default_table().names()
-    (True, True)
+    >>> default_table() is default_table(), 'conv2d' in default_table().names(), 'topk' in default_table()
+    (True, True, True)
 
     See Also
     --------
     OpTable.extended : add your own ops without touching this one.
+    OpTable.with_library : a table that also knows the ops of a ``torch.library`` namespace.
     """
-    return OpTable(default_opdefs(), function_spellings() + aten_spellings(), method_spellings(),
-                   module_spellings(), default_emits(), canonical_spellings())
+    defs = default_opdefs()
+    names = {d.name for d in defs}
+    parts = (defs, conversion_functions() + function_spellings() + aten_spellings(),
+             conversion_methods() + method_spellings(), module_spellings(), default_emits(), canonical_spellings(),
+             term_aliases(names) + cast_aliases())
+    return OpTable(*parts, torch_ops=_aten_ops(parts))
+
+
+def _aten_ops(parts: tuple) -> TorchOps:
+    """Every aten op, read from torch. A packet spelled here (its op written out, or spelled as another op:
+    ``_softmax`` is ``softmax``) names only the overloads its spelling cannot take (``where.default``), told by
+    binding a sample call of each overload through the table written out here."""
+    listed = OpTable(*parts)
+    hand = set()
+    for target, _ in parts[1]:
+        if isinstance(target, (torch._ops.OpOverload, torch._ops.OpOverloadPacket)):
+            hand.add(target.__name__ if isinstance(target, torch._ops.OpOverloadPacket)
+                     else target.overloadpacket.__name__)
+    hand.update(d.overload.overloadpacket.__name__ for d in parts[0] if d.overload is not None)
+    hand.update(d.name for d in parts[0] if "." not in d.name)
+
+    def taken(overload) -> bool:
+        return listed.resolve_call(overload, *sample_call(overload)) is not None
+    return TorchOps(("aten",), picks=PICKS, hand=hand, taken=taken)
 
 
 def _table(table: Optional[OpTable]) -> OpTable:
@@ -131,6 +169,20 @@ def normalize_call(op_name: str, args: tuple = (), kwargs: Optional[dict] = None
     OpTable.normalize_call
     """
     return _table(table).normalize_call(op_name, tuple(args), dict(kwargs or {}))
+
+
+def normalize_term(op_name: str, args: tuple = (), kwargs: Optional[dict] = None,
+                   table: Optional[OpTable] = None) -> tuple:
+    """The term ``(op, *operands)`` a rule writes as ``op_name(*args, **kwargs)``; an alias names another op.
+
+    >>> normalize_term('half', ('x',))[:3], normalize_term('neg', ('x',))
+    (('to', 'x', torch.float16), ('neg', 'x'))
+
+    See Also
+    --------
+    OpTable.normalize_term, normalize_call
+    """
+    return _table(table).normalize_term(op_name, tuple(args), dict(kwargs or {}))
 
 
 def is_commutative(op_name: str, operands: Optional[tuple] = None, table: Optional[OpTable] = None) -> bool:

@@ -6,7 +6,11 @@ Canonical operand forms (documented once, relied on everywhere):
 - where the schema takes an int list (``int[]``, ``int[1]?``, ``SymInt[]``) a single int becomes a
   one-element tuple: ``sum(x, dim=1)`` is ``('sum', x, (1,), False, None)``;
 - ``int[N]`` with N > 1 broadcasts a single int like aten does: ``stride=2`` is ``(2, 2)`` for conv2d;
-- ``self`` and ``input`` name the same first parameter in every op (torch functions say ``input=``).
+- ``self`` and ``input`` name the same first parameter in every op (torch functions say ``input=``);
+- a value that means what the default means is the default: a device string is a ``torch.device``,
+  ``memory_format=torch.preserve_format`` of an op that has ``MemoryFormat? memory_format=None`` is None,
+  ``pin_memory=False`` is None, and a factory's (an op with no tensor argument) ``layout=torch.strided`` is None;
+- a list parameter that also takes a string (``conv2d``'s ``SymInt[2]|str padding``) keeps a string as is.
 
 >>> from fxcore.ops.model import opdef, Spelling
 >>> bind(opdef("sum(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None)"),
@@ -50,11 +54,15 @@ def freeze(value: Any) -> Any:
 
 
 def normalize_value(param, value: Any) -> Any:
-    """Freeze ``value`` and apply the int-list forms of ``param``'s aten type.
+    """Freeze ``value`` and apply the canonical forms of ``param``'s aten type (see the module docstring).
 
     >>> from fxcore.ops.model import Param
     >>> normalize_value(Param('stride', 'int[2]'), 2), normalize_value(Param('dim', 'int[1]?'), 1)
     ((2, 2), (1,))
+    >>> normalize_value(Param('padding', 'SymInt[2]|str'), 'same'), normalize_value(Param('device', 'Device?'), 'cpu')
+    ('same', device(type='cpu'))
+    >>> normalize_value(Param('memory_format', 'MemoryFormat?'), torch.preserve_format) is None
+    True
 
     See Also
     --------
@@ -62,11 +70,24 @@ def normalize_value(param, value: Any) -> Any:
     """
     value = freeze(value)
     n = param.list_len
-    if n is not None and isinstance(value, int) and not isinstance(value, bool):
-        return (value,) * max(n, 1)
-    if n is not None and isinstance(value, _NOT_INTS):
-        raise OpSignatureError(f"parameter {param.name!r} takes {param.type}, got {value!r}; pass ints")
+    if n is not None:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return (value,) * max(n, 1)
+        if isinstance(value, _NOT_INTS) and not (isinstance(value, str) and param.takes_str):
+            raise OpSignatureError(f"parameter {param.name!r} takes {param.type}, got {value!r}; pass ints")
+        return value
+    kind = _SAME_AS_DEFAULT.get(param.type)
+    if kind is not None and value is not None:
+        if kind == "device" and isinstance(value, str):
+            return torch.device(value)
+        if kind == "memory_format" and value is torch.preserve_format:
+            return None  # a tensor op's memory_format=None keeps the input's format
+        if kind == "pin_memory" and value is False and param.name == "pin_memory":
+            return None
     return value
+
+
+_SAME_AS_DEFAULT = {"Device?": "device", "Device": "device", "MemoryFormat?": "memory_format", "bool?": "pin_memory"}
 
 
 def _pack_varargs(args: tuple, positional: tuple, varargs: str) -> tuple:
@@ -175,6 +196,9 @@ def finish(op: OpDef, spelling: Spelling, bound: dict) -> tuple:
         if p.name not in bound and not p.has_default:
             raise OpSignatureError(f"{op.name}() missing required argument {p.name!r}; its schema is {op.schema()}")
         out.append(normalize_value(p, bound.get(p.name, p.default)))
+    if op.factory and any(v is torch.strided for v in out):  # a factory's layout=None is strided (a tensor op's: its
+        # input's)
+        out = [None if v is torch.strided and p.type == "Layout?" else v for p, v in zip(op.params, out)]
     return tuple(out)
 
 

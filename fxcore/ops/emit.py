@@ -50,6 +50,9 @@ class EmitSpec:
     expand: tuple = ()
     """``(canonical name, N)``: a bare int operand is passed as an N-list (aten's ``int[2] stride`` takes no
     int, where ``torch.conv2d`` broadcasts it)."""
+    fixed: tuple = ()
+    """``(name, value)``: arguments the target takes that the canonical op does not have, passed as these values
+    (``cudnn_enabled=True`` for aten's ``batch_norm``); name them in ``positional`` or ``keywords``."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -140,6 +143,7 @@ def emit_call(spec: EmitSpec, opdef, operands: tuple) -> tuple:
     EmitSpec
     """
     value = dict(zip(opdef.param_names, operands))
+    value.update(spec.fixed)
     for name, n in spec.expand:
         v = value.get(name)
         if isinstance(v, int) and not isinstance(v, bool):

@@ -148,11 +148,20 @@ class Param:
 
     @functools.cached_property
     def list_len(self) -> Optional[int]:
-        """For ``int[N]``-like types the length N (0 for ``int[]``); None for other types."""
-        m = re.fullmatch(r"(?:int|SymInt)\[(\d*)\]\??", self.type)
-        if m is None:
-            return None
-        return int(m.group(1) or 0)
+        """For ``int[N]``-like types the length N (0 for ``int[]``); None for other types.
+
+        A union such as ``SymInt[2]|str`` (conv's padding: ints or ``'same'``) has its list's length.
+        """
+        for part in self.type.split("|"):
+            m = re.fullmatch(r"(?:int|SymInt)\[(\d*)\]\??", part)
+            if m is not None:
+                return int(m.group(1) or 0)
+        return None
+
+    @functools.cached_property
+    def takes_str(self) -> bool:
+        """True when the type admits a string (``str``, ``str?``, or a union with ``str``)."""
+        return any(part.rstrip("?") == "str" for part in self.type.split("|"))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -182,11 +191,18 @@ class OpDef:
     impure_if: tuple = ()
     inplace_of: Optional[str] = None
     doc: str = ""
+    overload: Any = dataclasses.field(default=None, compare=False, repr=False)
+    """The torch ``OpOverload`` whose schema this is (`fxcore.ops.registry`), or None for a schema written here."""
 
     @functools.cached_property
     def param_names(self) -> tuple:
         """The parameter names in canonical order."""
         return tuple(p.name for p in self.params)
+
+    @functools.cached_property
+    def factory(self) -> bool:
+        """True for an op with no tensor parameter (``empty``, ``rand``): its defaults mean fixed things."""
+        return not any(p.type.rstrip("?").startswith("Tensor") for p in self.params)
 
     def index(self, name: str) -> int:
         """Position of parameter ``name`` (raises `OpSignatureError` if absent)."""
@@ -263,8 +279,10 @@ class ModuleSpelling:
     inplace_flag: Optional[str] = None
 
 
-_ARG = re.compile(r"^\s*(?P<type>[\w.]+(?:\[\d*\])?\??)\s+(?P<name>\w+)\s*(?:=\s*(?P<default>.+?))?\s*$")
+_TYPE = r"[\w.]+\??(?:\[\d*\])?\??"  # Tensor, int[2]?, Tensor?[]
+_ARG = re.compile(rf"^\s*(?P<type>{_TYPE}(?:\|{_TYPE})*)\s+(?P<name>\w+)\s*(?:=\s*(?P<default>.+?))?\s*$")
 _NAMES = {"None": None, "True": True, "False": False, "contiguous_format": torch.contiguous_format}
+_TORCH_CONSTANTS = (torch.dtype, torch.memory_format, torch.layout)
 
 
 def _render_default(value) -> str:
@@ -276,9 +294,11 @@ def _render_default(value) -> str:
 
 
 def _parse_default(text: str, where: str):
-    """Parse a schema default (a Python literal, ``[]`` lists as tuples, a few aten names)."""
+    """Parse a schema default (a Python literal, ``[]`` lists as tuples, a few aten names, ``torch.<dtype>``)."""
     if text in _NAMES:
         return _NAMES[text]
+    if text.startswith("torch.") and isinstance(getattr(torch, text[6:], None), _TORCH_CONSTANTS):
+        return getattr(torch, text[6:])
     try:
         value = ast.literal_eval(text)
     except (ValueError, SyntaxError) as exc:

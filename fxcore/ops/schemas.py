@@ -1,16 +1,23 @@
-"""The canonical op schemas (data): aten-style signatures plus commutativity and effect facts.
+"""The canonical ops written out here (data): which aten overload each is, and the few schemas torch does not give.
 
-Canonical names are aten names; where one aten name covers ops with different results the overload
-is kept in the name (``max`` is the full reduction, ``max.dim`` returns ``(values, indices)``).
-In-place variants (``add_``, ``relu_``, ...) are derived: same params, ``impure=True``, ``inplace_of``.
+Schemas come from torch's registry (`fxcore.ops.registry`), not from this file: an entry here says which
+overload is the canonical op where the packet's first fitting overload is not it, and adds what torch
+does not say: commutativity, the name of an op torch spells otherwise (``logsigmoid`` is
+``log_sigmoid``), and the in-place variants that front ends spell with a flag (``F.relu(x, inplace=True)``).
+`OVERRIDES` are the schemas torch has as no single overload, each with its reason: one op merging
+overloads (``conv2d``'s padding is ints or ``'same'``), defaults the torch functions have and aten
+does not (``dropout``), or arguments that no graph passes (``cudnn_enabled``). Every other aten op is a
+canonical op too, read from torch when asked for (`fxcore.ops.torch_ops.TorchOps`).
 
 >>> names = [d.name for d in default_opdefs()]
 >>> 'add' in names and 'add_' in names and len(names) == len(set(names))
 True
+>>> {d.name: d for d in default_opdefs()}['softmax'].overload
+<OpOverload(op='aten.softmax', overload='int')>
 
 See Also
 --------
-fxcore.ops.model.opdef : the schema parser.
+fxcore.ops.registry : reads a schema into an `OpDef`.
 fxcore.ops.spellings : which front-end spellings map to these names.
 """
 from __future__ import annotations
@@ -18,144 +25,106 @@ from __future__ import annotations
 import dataclasses
 import functools
 
-from fxcore.ops.model import opdef
+import torch
 
-__all__ = ["UNARY", "INPLACE", "default_opdefs"]
+from fxcore.ops.model import opdef
+from fxcore.ops.registry import canonical_overload, is_out_overload, overload_effects, overload_opdef, readable
+
+__all__ = ["UNARY", "INPLACE", "FROM_TORCH", "OVERRIDES", "PICKS", "default_opdefs"]
 
 UNARY = (
     "neg", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "rsqrt", "abs", "sin", "cos",
     "tan", "asin", "acos", "atan", "sinh", "cosh", "reciprocal", "sign", "floor", "ceil", "round", "trunc",
     "frac", "erf", "erfc", "square", "sigmoid", "tanh", "relu", "silu", "mish", "hardswish", "hardsigmoid",
-    "logical_not", "bitwise_not", "isnan", "isinf", "isfinite", "t", "detach", "selu", "logsigmoid",
+    "logical_not", "bitwise_not", "isnan", "isinf", "isfinite", "t", "detach", "selu",
 )
 """Ops whose schema is ``name(Tensor self)``."""
 
+COMMUTATIVE = (
+    "add", "mul", "maximum", "minimum", "eq", "ne", "logical_and", "logical_or", "logical_xor", "bitwise_and",
+    "bitwise_or", "bitwise_xor",
+)
+"""Ops whose first two operands may be swapped (``add`` only when ``alpha`` is 1): torch does not say it."""
+
 _BINARY = (
-    ("mul", True), ("maximum", True), ("minimum", True), ("eq", True), ("ne", True), ("lt", False),
-    ("le", False), ("gt", False), ("ge", False), ("logical_and", True), ("logical_or", True),
-    ("logical_xor", True), ("bitwise_and", True), ("bitwise_or", True), ("bitwise_xor", True),
-    ("floor_divide", False), ("remainder", False), ("fmod", False), ("atan2", False),
-    ("bitwise_left_shift", False), ("bitwise_right_shift", False), ("matmul", False),
-    ("expand_as", False), ("view_as", False), ("reshape_as", False), ("type_as", False),
-)
-"""``name(Tensor self, Tensor other)`` ops, with whether self/other commute."""
-
-_RANDOM = (
-    "rand(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None)",
-    "randn(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None)",
-    "rand_like(Tensor self, *, Generator? generator=None, ScalarType? dtype=None, Layout? layout=None, "
-    "Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None)",
-    "randn_like(Tensor self, *, Generator? generator=None, ScalarType? dtype=None, Layout? layout=None, "
-    "Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None)",
-    "bernoulli(Tensor self, *, Generator? generator=None)",
-    "bernoulli.p(Tensor self, Any p, *, Generator? generator=None)",
-    "bernoulli_(Tensor self, Any p=0.5, *, Generator? generator=None)",
-)
-"""Random ops (impure). Other random ops stay unknown; `fxcore.ops.is_impure` defers to torch for them."""
-
-_EFFECTS = (
-    "print(Any args)", "setitem(Any self, Any index, Any value)", "_assert(Any condition, Any message)",
-    "_assert_async(Tensor self, str? assert_msg=None)", "_assert_scalar(Any self, str assert_msg)",
-    "copy_(Tensor self, Tensor src, bool non_blocking=False)",
-)
-"""Ops with side effects (always impure)."""
-
-_POOL = (
-    "max_pool{n}d(Tensor self, int[{n}] kernel_size, int[{n}] stride=(), int[{n}] padding=0, "
-    "int[{n}] dilation=1, bool ceil_mode=False)",
-    "avg_pool{n}d(Tensor self, int[{n}] kernel_size, int[{n}] stride=(), int[{n}] padding=0, "
-    "bool ceil_mode=False, bool count_include_pad=True{divisor})",
-    "adaptive_avg_pool{n}d(Tensor self, SymInt[{n}] output_size)",
-    "conv{n}d(Tensor input, Tensor weight, Tensor? bias=None, int[{n}] stride=1, Any padding=0, "
-    "int[{n}] dilation=1, int groups=1)",
-    "conv_transpose{n}d(Tensor input, Tensor weight, Tensor? bias=None, int[{n}] stride=1, int[{n}] padding=0, "
-    "int[{n}] output_padding=0, int groups=1, int[{n}] dilation=1)",
+    "mul", "maximum", "minimum", "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor",
+    "bitwise_and", "bitwise_or", "bitwise_xor", "floor_divide", "remainder", "fmod", "atan2", "bitwise_left_shift",
+    "bitwise_right_shift", "matmul", "expand_as", "view_as", "reshape_as", "type_as", "mm", "bmm",
 )
 
-_OTHER = (
-    "sub(Tensor self, Tensor other, *, Scalar alpha=1)",
-    "div(Tensor self, Tensor other, *, str? rounding_mode=None)",
-    "pow(Tensor self, Tensor exponent)",
-    "where(Tensor condition, Tensor self, Tensor other)",
-    "masked_fill(Tensor self, Tensor mask, Tensor value)",
-    "clamp(Tensor self, Scalar? min=None, Scalar? max=None)",
-    "clamp_min(Tensor self, Scalar min)",
-    "clamp_max(Tensor self, Scalar max)",
-    "lerp(Tensor self, Tensor end, Tensor weight)",
-    "addcmul(Tensor self, Tensor tensor1, Tensor tensor2, *, Scalar value=1)",
-    "addcdiv(Tensor self, Tensor tensor1, Tensor tensor2, *, Scalar value=1)",
-    "gelu(Tensor self, *, str approximate='none')",
-    "leaky_relu(Tensor self, Scalar negative_slope=0.01)",
-    "elu(Tensor self, Scalar alpha=1.0)",
-    "celu(Tensor self, Scalar alpha=1.0)",
-    "hardtanh(Tensor self, Scalar min_val=-1.0, Scalar max_val=1.0)",
-    "softplus(Tensor self, Scalar beta=1.0, Scalar threshold=20.0)",
-    "prelu(Tensor self, Tensor weight)",
-    "softmax(Tensor self, int dim, ScalarType? dtype=None)",
-    "log_softmax(Tensor self, int dim, ScalarType? dtype=None)",
-    "sum(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None)",
-    "mean(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None)",
-    "prod(Tensor self, int? dim=None, bool keepdim=False, *, ScalarType? dtype=None)",
-    "amax(Tensor self, int[1] dim=(), bool keepdim=False)",
-    "amin(Tensor self, int[1] dim=(), bool keepdim=False)",
-    "max(Tensor self)",
-    "min(Tensor self)",
-    "max.dim(Tensor self, int dim, bool keepdim=False)",
-    "min.dim(Tensor self, int dim, bool keepdim=False)",
-    "argmax(Tensor self, int? dim=None, bool keepdim=False)",
-    "argmin(Tensor self, int? dim=None, bool keepdim=False)",
-    "var(Tensor self, int[1]? dim=None, Scalar correction=1, bool keepdim=False)",
-    "std(Tensor self, int[1]? dim=None, Scalar correction=1, bool keepdim=False)",
-    "all(Tensor self, int[1]? dim=None, bool keepdim=False)",
-    "any(Tensor self, int[1]? dim=None, bool keepdim=False)",
-    "logsumexp(Tensor self, int[1] dim, bool keepdim=False)",
-    "cumsum(Tensor self, int dim, *, ScalarType? dtype=None)",
-    "norm(Tensor self, Scalar p=2, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None)",
-    "view(Tensor self, SymInt[] size)",
-    "reshape(Tensor self, SymInt[] shape)",
-    "permute(Tensor self, int[] dims)",
-    "transpose(Tensor self, int dim0, int dim1)",
-    "flatten(Tensor self, int start_dim=0, int end_dim=-1)",
-    "unflatten(Tensor self, int dim, SymInt[] sizes)",
-    "unsqueeze(Tensor self, int dim)",
-    "squeeze(Tensor self, int[]? dim=None)",
-    "cat(Tensor[] tensors, int dim=0)",
-    "stack(Tensor[] tensors, int dim=0)",
-    "split(Tensor self, Any split_size, int dim=0)",
-    "chunk(Tensor self, int chunks, int dim=0)",
-    "unbind(Tensor self, int dim=0)",
-    "getitem(Any self, Any index)",
-    "identity(Any self)",
-    "slice(Tensor self, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1)",
-    "contiguous(Tensor self, *, MemoryFormat memory_format=contiguous_format)",
-    "clone(Tensor self, *, MemoryFormat? memory_format=None)",
-    "expand(Tensor self, SymInt[] size)",
-    "repeat(Tensor self, SymInt[] repeats)",
-    "size(Tensor self, int? dim=None)",
-    "select(Tensor self, int dim, SymInt index)",
-    "narrow(Tensor self, int dim, SymInt start, SymInt length)",
-    "index_select(Tensor self, int dim, Tensor index)",
-    "gather(Tensor self, int dim, Tensor index)",
-    "flip(Tensor self, int[] dims)",
-    "roll(Tensor self, SymInt[1] shifts, int[1] dims=())",
-    "addmm(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1)",
-    "baddbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1)",
-    "linear(Tensor input, Tensor weight, Tensor? bias=None)",
-    "batch_norm(Tensor input, Tensor? weight=None, Tensor? bias=None, Tensor? running_mean=None, "
-    "Tensor? running_var=None, bool training=False, float momentum=0.1, float eps=1e-05)",
-    # aten's batch norm as make_fx / AOT (native_batch_norm) and core ATen (..._legit_no_training) spell it:
-    # (output, saved mean, saved invstd), of which graphs read the output through getitem(., 0)
-    "native_batch_norm(Tensor input, Tensor? weight, Tensor? bias, Tensor? running_mean, Tensor? running_var, "
-    "bool training, float momentum, float eps)",
-    "_native_batch_norm_legit_no_training(Tensor input, Tensor? weight, Tensor? bias, Tensor running_mean, "
-    "Tensor running_var, float momentum, float eps)",
-    "layer_norm(Tensor input, SymInt[] normalized_shape, Tensor? weight=None, Tensor? bias=None, float eps=1e-05)",
-    "group_norm(Tensor input, int num_groups, Tensor? weight=None, Tensor? bias=None, float eps=1e-05)",
-    "embedding(Tensor weight, Tensor indices, SymInt padding_idx=-1, bool scale_grad_by_freq=False, "
-    "bool sparse=False)",
-    "scaled_dot_product_attention(Tensor query, Tensor key, Tensor value, Tensor? attn_mask=None, "
-    "float dropout_p=0.0, bool is_causal=False, *, float? scale=None, bool enable_gqa=False)",
+FROM_TORCH = (
+    "add", *_BINARY, *UNARY, ("logsigmoid", "log_sigmoid", "default"),
+    "sub", "pow", "where", "masked_fill", "clamp", "clamp_min", "clamp_max", "lerp", "addcmul", "addcdiv", "gelu",
+    "leaky_relu", "celu", "hardtanh", "softplus", "prelu", "softmax", "log_softmax", "amax", "amin",
+    "max", "min", ("max.dim", "max", "dim"), ("min.dim", "min", "dim"), "argmax", "argmin", "logsumexp", "cumsum",
+    "view", "reshape", "permute", "transpose", "flatten", "unflatten", "unsqueeze", "cat", "stack", "chunk",
+    "unbind", "slice", "contiguous", "clone", "repeat", "select", "narrow", "index_select", "flip", "roll",
+    "addmm", "baddbmm", "linear", "native_batch_norm", "_native_batch_norm_legit_no_training",
+    "embedding", "scaled_dot_product_attention", "fill", "zero", "rand", "randn", "bernoulli", "copy_",
+    *(f"{pool}{n}d" for pool in ("max_pool", "avg_pool", "adaptive_avg_pool", "conv_transpose") for n in (1, 2, 3)),
 )
+"""Canonical ops that are one aten overload: a packet name (its canonical overload as `fxcore.ops.torch_ops`
+picks it), or ``(name, packet, overload)``."""
+
+PICKS = (("to", "dtype_layout"), ("where", "self"), ("scatter", "src"), ("masked_fill", "Tensor"), ("fill", "Tensor"),
+         ("lerp", "Tensor"))
+"""Canonical overloads torch's order does not tell (``to`` takes every keyword; ``scatter`` a tensor source)."""
+
+OVERRIDES = (
+    ("div.Tensor_mode", "div(Tensor self, Tensor other, *, str? rounding_mode=None)",
+     "div.Tensor and div.Tensor_mode are one op: aten's rounding_mode has no default"),
+    ("elu.default", "elu(Tensor self, Scalar alpha=1.0)", "scale and input_scale are 1 in every front end's elu"),
+    ("sum.dim_IntList", "sum(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None)",
+     "sum.default is sum over every dim: dim defaults to None"),
+    ("mean.dim", "mean(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None)",
+     "mean.default is mean over every dim"),
+    ("prod.dim_int", "prod(Tensor self, int? dim=None, bool keepdim=False, *, ScalarType? dtype=None)",
+     "prod.default is the product of every element"),
+    ("var.correction", "var(Tensor self, int[1]? dim=None, Scalar correction=1, bool keepdim=False)",
+     "var.default/var.dim take unbiased (correction 0 or 1); correction None is 1; torch.var passes it by position"),
+    ("std.correction", "std(Tensor self, int[1]? dim=None, Scalar correction=1, bool keepdim=False)", "as var"),
+    ("all.dims", "all(Tensor self, int[1]? dim=None, bool keepdim=False)",
+     "all.default, all.dim and all.dims are one op"),
+    ("any.dims", "any(Tensor self, int[1]? dim=None, bool keepdim=False)", "as all"),
+    ("norm.ScalarOpt_dim", "norm(Tensor self, Scalar p=2, int[1]? dim=None, bool keepdim=False, *, "
+     "ScalarType? dtype=None)", "torch.norm, linalg.vector_norm and aten's norm overloads are one vector norm"),
+    ("squeeze.dims", "squeeze(Tensor self, int[]? dim=None)", "squeeze.default, .dim and .dims are one op"),
+    ("split.Tensor", "split(Tensor self, Any split_size, int dim=0)",
+     "split.Tensor (one size) and split.sizes / split_with_sizes (a list) are one op"),
+    ("expand.default", "expand(Tensor self, SymInt[] size)", "implicit=True is autograd bookkeeping"),
+    ("size.int", "size(Tensor self, int? dim=None)", "size.default (the shape) and size.int (one dim) are one op"),
+    ("gather.default", "gather(Tensor self, int dim, Tensor index)", "sparse_grad is a gradient-layout hint"),
+    ("batch_norm.default", "batch_norm(Tensor input, Tensor? weight=None, Tensor? bias=None, "
+     "Tensor? running_mean=None, Tensor? running_var=None, bool training=False, float momentum=0.1, "
+     "float eps=1e-05)", "F.batch_norm's defaults; cudnn_enabled picks a kernel"),
+    ("layer_norm.default", "layer_norm(Tensor input, SymInt[] normalized_shape, Tensor? weight=None, "
+     "Tensor? bias=None, float eps=1e-05)", "cudnn_enable picks a kernel"),
+    ("group_norm.default", "group_norm(Tensor input, int num_groups, Tensor? weight=None, Tensor? bias=None, "
+     "float eps=1e-05)", "cudnn_enabled picks a kernel"),
+    *((f"conv{n}d.default", f"conv{n}d(Tensor input, Tensor weight, Tensor? bias=None, SymInt[{n}] stride=1, "
+       f"SymInt[{n}]|str padding=0, SymInt[{n}] dilation=1, SymInt groups=1)",
+       f"conv{n}d.default (padding ints) and conv{n}d.padding ('same', 'valid') are one op") for n in (1, 2, 3)),
+    ("dropout.default", "dropout(Tensor input, float p=0.5, bool train=True)",
+     "F.dropout's defaults; random only in training (impure_if train)"),
+    ("rand_like.default", "rand_like(Tensor self, *, Generator? generator=None, ScalarType? dtype=None, "
+     "Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None)",
+     "rand_like.default and rand_like.generator are one op"),
+    ("randn_like.default", "randn_like(Tensor self, *, Generator? generator=None, ScalarType? dtype=None, "
+     "Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None)",
+     "as rand_like"),
+    ("bernoulli.p", "bernoulli.p(Tensor self, Any p, *, Generator? generator=None)",
+     "bernoulli.p (a float) and bernoulli.Tensor (per-element) are one op"),
+    ("bernoulli_.float", "bernoulli_(Tensor self, Any p=0.5, *, Generator? generator=None)", "as bernoulli.p"),
+    ("_assert_async.msg", "_assert_async(Tensor self, str? assert_msg=None)", "with and without a message"),
+    ("_assert_scalar.default", "_assert_scalar(Any self, str assert_msg)", "self is a SymBool, not a Scalar"),
+)
+"""``(aten overload, schema, why it differs)``: the canonical schemas written here; effects from the overload."""
+
+_NOT_ATEN = (
+    "getitem(Any self, Any index)", "identity(Any self)",
+)
+_EFFECTS = ("print(Any args)", "setitem(Any self, Any index, Any value)", "_assert(Any condition, Any message)")
+"""Python-level ops (no aten overload); the effectful ones are impure."""
 
 INPLACE = (
     "add", "sub", "mul", "div", "neg", "exp", "log", "sqrt", "rsqrt", "abs", "pow", "clamp", "clamp_min",
@@ -165,34 +134,50 @@ INPLACE = (
     "gt", "ge", "logical_not", "bitwise_and", "bitwise_or", "bitwise_xor", "floor_divide", "remainder",
     "addmm", "addcmul", "addcdiv", "lerp", "dropout",
 )
-"""Functional ops that have an in-place variant ``name_`` (plus ``fill_``/``zero_`` defined below)."""
+"""Functional ops whose in-place variant ``name_`` has the functional's canonical schema (front ends spell it
+with a flag or a method)."""
 
 
-def _binary() -> list:
-    """The two-tensor ops, commutative ones flagged."""
-    defs = [opdef(f"{n}(Tensor self, Tensor other)", commutative=(0, 1) if c else ()) for n, c in _BINARY]
-    return defs + [opdef(f"{n}(Tensor self, Tensor mat2)") for n in ("mm", "bmm")]
+def _overload(qualname: str):
+    packet, _, name = qualname.partition(".")
+    return getattr(getattr(torch.ops.aten, packet), name)
+
+
+def _facts(name: str) -> dict:
+    if name == "add":
+        return {"commutative": (0, 1), "commutative_if": (("alpha", 1),)}
+    return {"commutative": (0, 1)} if name in COMMUTATIVE else {}
+
+
+def _from_torch() -> list:
+    """The `FROM_TORCH` ops, read from their overloads."""
+    picks, out = dict(PICKS), []
+    for entry in FROM_TORCH:
+        name, packet, overload = entry if isinstance(entry, tuple) else (entry, entry, None)
+        p = getattr(torch.ops.aten, packet)
+        if overload is None:
+            usable = [getattr(p, o) for o in p.overloads()]
+            ov = canonical_overload([o for o in usable if not is_out_overload(o) and readable(o)], picks.get(packet))
+        else:
+            ov = getattr(p, overload)
+        out.append(overload_opdef(name, ov, inplace_of=None, **_facts(name)))
+    return out
 
 
 def _functional() -> list:
     """All functional (non in-place) canonical ops, in a fixed order."""
-    defs = [opdef("add(Tensor self, Tensor other, *, Scalar alpha=1)", commutative=(0, 1),
-                  commutative_if=(("alpha", 1),))]
-    defs += _binary()
-    defs += [opdef(f"{n}(Tensor self)") for n in UNARY]
-    defs += [opdef(s) for s in _OTHER]
-    divisor = {1: "", 2: ", int? divisor_override=None", 3: ", int? divisor_override=None"}
-    defs += [opdef(s.format(n=n, divisor=divisor[n])) for s in _POOL for n in (1, 2, 3)]
-    defs += [opdef("dropout(Tensor input, float p=0.5, bool train=True)", impure_if=("train",)),
-             opdef("fill(Tensor self, Tensor value)"), opdef("zero(Tensor self)")]
-    defs += [opdef(s, impure=True) for s in _RANDOM]
-    defs += [opdef(s, impure=True) for s in _EFFECTS]
+    defs = _from_torch()
+    for qualname, schema, _why in OVERRIDES:
+        ov = _overload(qualname)
+        facts = {"impure_if": ("train",)} if qualname == "dropout.default" else {"impure": overload_effects(ov)}
+        defs.append(dataclasses.replace(opdef(schema, **facts), overload=ov))
+    defs += [opdef(s) for s in _NOT_ATEN] + [opdef(s, impure=True) for s in _EFFECTS]
     return defs
 
 
 @functools.lru_cache(maxsize=None)
 def default_opdefs() -> tuple:
-    """All canonical `OpDef` values of the standard table, functional ops then in-place variants.
+    """All canonical `OpDef` values written out here, functional ops then in-place variants.
 
     >>> d = {o.name: o for o in default_opdefs()}
     >>> d['relu_'].inplace_of, d['relu_'].impure, d['relu'].impure
@@ -204,6 +189,6 @@ def default_opdefs() -> tuple:
     """
     functional = _functional()
     by_name = {d.name: d for d in functional}
-    inplace = [dataclasses.replace(by_name[n], name=n + "_", impure=True, inplace_of=n, commutative=())
-               for n in INPLACE]
+    inplace = [dataclasses.replace(by_name[n], name=n + "_", impure=True, inplace_of=n, commutative=(),
+                                   commutative_if=(), overload=None) for n in INPLACE]
     return tuple(functional + inplace)

@@ -26,7 +26,8 @@ from fxcore.ops.emit import identity
 from fxcore.ops.model import ANY, NotRepresentable, Spelling
 from fxcore.ops.schemas import default_opdefs
 
-__all__ = ["function_spellings", "method_spellings", "aten_spellings", "canonical_spellings", "VARARGS", "ALIASES"]
+__all__ = ["function_spellings", "method_spellings", "aten_spellings", "canonical_spellings", "term_aliases", "VARARGS",
+           "ALIASES"]
 
 VARARGS = {"view": "size", "reshape": "shape", "permute": "dims", "expand": "size", "repeat": "repeats",
            "flip": "dims", "rand": "size", "randn": "size"}
@@ -353,3 +354,30 @@ def canonical_spellings() -> tuple:
     defs = {d.name: d for d in default_opdefs()}
     out += [(n, Spelling(n, varargs=v)) for n, v in VARARGS.items() if defs[n].param_names[-1] == v]
     return tuple(out)
+
+
+def term_aliases(names) -> tuple:
+    """``(name, (kind, target))``: the names a rule may write for a call spelled here as another op
+    (`fxcore.ops.table.OpTable.normalize_term`), ``names`` being the canonical ones.
+
+    aten's own names for ops merged into another (``_softmax``, ``split_with_sizes``, ``convolution``,
+    ``sym_size``) and torch's alternative names (``clip``, ``concat``).
+
+    >>> dict(term_aliases(('softmax', 'clamp')))['_softmax'][1] is torch.ops.aten._softmax
+    True
+
+    See Also
+    --------
+    fxcore.ops.conversions.cast_aliases
+    """
+    out = []
+    for target, sp in aten_spellings():
+        packet = target.overloadpacket if isinstance(target, torch._ops.OpOverload) else target
+        name = packet.__name__
+        if name not in names and (not isinstance(sp, Spelling) or sp.op != name):
+            out.append((name, ("call_function", target)))
+    for alias, canon in ALIASES:
+        if alias not in names and hasattr(torch, alias):
+            out.append((alias, ("call_function", getattr(torch, alias))))
+    seen: set = set()
+    return tuple(entry for entry in out if entry[0] not in seen and not seen.add(entry[0]))

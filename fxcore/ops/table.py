@@ -22,9 +22,11 @@ import torch
 import torch.fx
 
 from fxcore.ops.bind import bind_names, finish, raw_operands
-from fxcore.ops.emit import EmitChoice, EmitSpec, default_emits, emit_call
-from fxcore.ops.model import (Attr, ModuleSpelling, Unresolved, NotRepresentable, OpDef, OpsError, OpSignatureError, Spelling,
+from fxcore.ops.table_emission import TableEmission
+from fxcore.ops.model import (Attr, ModuleSpelling, Unresolved, NotRepresentable, OpDef, OpSignatureError, Spelling,
                               UnknownOpError, did_you_mean)
+from fxcore.ops.registry import is_out_overload
+from fxcore.ops.torch_ops import TorchOps
 
 __all__ = ["OpTable"]
 
@@ -49,20 +51,14 @@ def _schema_positional(target, args: tuple, kwargs: dict) -> Optional[tuple]:
         for name in target.overloads():
             overload = getattr(target, name)
             names = tuple(a.name for a in overload._schema.arguments)
-            if not _is_out_overload(overload) and len(args) <= len(names) and set(kwargs) <= set(names):
+            if not is_out_overload(overload) and len(args) <= len(names) and set(kwargs) <= set(names):
                 return names
         return None
     schema = getattr(target, "_schema", None)
     return None if schema is None else tuple(a.name for a in schema.arguments)
 
 
-def _is_out_overload(target) -> bool:
-    """True for aten ``out=`` overloads, which write into an argument."""
-    schema = getattr(target, "_schema", None)
-    return schema is not None and any(a.is_out for a in schema.arguments)
-
-
-class OpTable:
+class OpTable(TableEmission):
     """An immutable registry: canonical `OpDef` by name, and spellings of every front end.
 
     Build the standard one with `fxcore.ops.default_table()`; add ops with `extended`, which returns
@@ -77,25 +73,32 @@ class OpTable:
     fxcore.ops.default_table, OpTable.extended
     """
 
-    def __init__(self, opdefs=(), functions=(), methods=(), modules=(), emits=(), canonical=()):
+    def __init__(self, opdefs=(), functions=(), methods=(), modules=(), emits=(), canonical=(), aliases=(),
+                 torch_ops: Optional[TorchOps] = None):
         self._defs = _freeze_map((d.name, d) for d in opdefs)
         self._functions = _freeze_map(functions)
         self._methods = _freeze_map(methods)
         self._modules = _freeze_map((m.module_type, m) for m in modules)
         self._emits = _freeze_map((e.op, e) for e in emits)
         self._canonical = _freeze_map(canonical)
-        self._parts = tuple(tuple(p) for p in (opdefs, functions, methods, modules, emits, canonical))
+        self._aliases = _freeze_map(aliases)
+        self._parts = tuple(tuple(p) for p in (opdefs, functions, methods, modules, emits, canonical, aliases))
+        self.torch_ops = torch_ops
+        """The ops read from torch's registry (`TorchOps`) for every name and target not listed here, or None."""
 
     def __repr__(self) -> str:
-        return f"<OpTable: {len(self._defs)} ops, {len(self._functions)} functions, {len(self._methods)} methods>"
+        more = "" if self.torch_ops is None else f" and every op of {', '.join(self.torch_ops.namespaces)}"
+        return f"<OpTable: {len(self._defs)} ops, {len(self._functions)} functions, {len(self._methods)} methods{more}>"
 
-    def extended(self, *opdefs: OpDef, functions=(), methods=(), modules=(), emits=(), canonical=()) -> "OpTable":
+    def extended(self, *opdefs: OpDef, functions=(), methods=(), modules=(), emits=(), canonical=(),
+                 aliases=()) -> "OpTable":
         """A new table with more ops and spellings; new entries take precedence over existing ones.
 
         ``functions``: ``(callable, Spelling)`` pairs; ``methods``: ``(method name, Spelling)``;
         ``modules``: `ModuleSpelling` values; ``emits``: `EmitSpec` values; ``canonical``:
         ``(op name, Spelling)`` pairs whose ``adapt`` `normalize_call` applies (op-level rules such
-        as "a pool's empty stride is its kernel size").
+        as "a pool's empty stride is its kernel size"); ``aliases``: ``(name, (kind, target))`` pairs,
+        names a rule may write for a call of ``target`` (see `normalize_term`).
 
         >>> from fxcore.ops import default_table, opdef, Spelling
         >>> t = default_table().extended(opdef("my_gelu(Tensor self)"), methods=[("my_gelu", Spelling("my_gelu"))])
@@ -104,29 +107,70 @@ class OpTable:
 
         See Also
         --------
-        fxcore.ops.default_table
+        fxcore.ops.default_table, with_library
         """
         for d in opdefs:
             if not isinstance(d, OpDef):
-                raise TypeError(f"extended() takes OpDef values, got {d!r}; build one with fxcore.ops.opdef('name(...)')")
-        new = (opdefs, functions, methods, modules, emits, canonical)
-        return OpTable(*(tuple(n) + old for n, old in zip(new, self._parts)))
+                raise TypeError(f"extended() takes OpDef values, got {d!r}; build one with "
+                                f"fxcore.ops.opdef('name(...)')")
+        new = (opdefs, functions, methods, modules, emits, canonical, aliases)
+        return OpTable(*(tuple(n) + old for n, old in zip(new, self._parts)), torch_ops=self.torch_ops)
+
+    def with_library(self, *namespaces: str) -> "OpTable":
+        """A new table that also knows every op registered now in the ``torch.library`` ``namespaces``.
+
+        A custom op ``mylib::fused_gelu`` is the canonical op ``mylib.fused_gelu`` (an overload that is
+        not its canonical one, ``mylib.fused_gelu.fast``), with its schema, effects and emission read from
+        torch. Ops registered later are not seen: call this again. Pass the table where rules are loaded
+        and applied (``rewrite.load(path, table=t)``, ``rewrite.apply(gm, rules, table=t)``).
+
+        >>> from fxcore.ops import default_table
+        >>> t = default_table().with_library('prims')
+        >>> 'prims.convert_element_type' in t, 'prims.convert_element_type' in default_table()
+        (True, False)
+
+        See Also
+        --------
+        extended, fxcore.ops.torch_ops.TorchOps
+        """
+        base = self.torch_ops if self.torch_ops is not None else TorchOps(())
+        return OpTable(*self._parts, torch_ops=base.with_namespaces(*namespaces))
 
     def names(self) -> tuple:
-        """All canonical op names, in table order."""
+        """All canonical op names: those listed here in table order, then those read from torch, sorted."""
+        listed = tuple(self._defs)
+        if self.torch_ops is None:
+            return listed
+        return listed + tuple(n for n in self.torch_ops.names() if n not in self._defs)
+
+    def listed(self) -> tuple:
+        """The canonical ops written out in this table (not read from torch), in table order."""
         return tuple(self._defs)
+
+    def aliases(self) -> tuple:
+        """The other names a rule may write for calls (``_softmax``, ``clip``, ``float``), in table order."""
+        return tuple(n for n in self._aliases if n not in self)
 
     def op(self, name: str) -> OpDef:
         """The `OpDef` named ``name``; raises `UnknownOpError` with a did-you-mean."""
         try:
             return self._defs[name]
         except (KeyError, TypeError):
-            near = [n for n in self._defs if n.endswith("_") == str(name).endswith("_")]
-            raise UnknownOpError(f"unknown op {name!r}.{did_you_mean(name, near)} Add it with "
-                                 f"table.extended(fxcore.ops.opdef('{name}(Tensor self, ...)'))") from None
+            found = self.torch_ops.opdef(name) if self.torch_ops is not None else None
+            if found is not None:
+                return found
+            raise UnknownOpError(self._unknown(name)) from None
+
+    def _unknown(self, name) -> str:
+        near = [n for n in self.names() + self.aliases() if n.endswith("_") == str(name).endswith("_")]
+        return (f"unknown op {name!r}.{did_you_mean(name, near)} Add it with "
+                f"table.extended(fxcore.ops.opdef('{name}(Tensor self, ...)')), or name a torch.library op "
+                f"'namespace.op' and load the rules with table.with_library('namespace')")
 
     def __contains__(self, name) -> bool:
-        return isinstance(name, str) and name in self._defs
+        if not isinstance(name, str):
+            return False
+        return name in self._defs or (self.torch_ops is not None and name in self.torch_ops)
 
     def is_commutative(self, name: str, operands: Optional[tuple] = None) -> bool:
         """True if the op has swappable operands (and, given ``operands``, its conditions hold).
@@ -142,7 +186,7 @@ class OpTable:
         """
         if name not in self:
             return False
-        d = self._defs[name]
+        d = self.op(name)
         if not d.commutative or operands is None:
             return bool(d.commutative)
         return all(operands[d.index(p)] == v for p, v in d.commutative_if)
@@ -166,15 +210,21 @@ class OpTable:
 
     # ---- resolution of calls --------------------------------------------------------------------
     def _spelling_for(self, kind: str, target) -> Any:
-        """The Spelling (or chooser) registered for a call_function target / call_method name, or None."""
+        """The Spelling (or chooser) registered for a call_function target / call_method name, or None; then
+        what torch's registry says (`TorchOps`) for a target not listed here."""
         if kind == "call_method":
-            return self._methods.get(target) if isinstance(target, str) else None
-        try:
-            found = self._functions.get(target)
-        except TypeError:  # unhashable target
-            return None
-        if found is None and isinstance(target, torch._ops.OpOverload) and not _is_out_overload(target):
-            found = self._functions.get(target.overloadpacket)
+            found = self._methods.get(target) if isinstance(target, str) else None
+        else:
+            try:
+                found = self._functions.get(target)
+            except TypeError:  # unhashable target
+                return None
+            if found is None and isinstance(target, torch._ops.OpOverload) and not is_out_overload(target):
+                found = self._functions.get(target.overloadpacket)
+        if found is None and self.torch_ops is not None:
+            found = self.torch_ops.spelling(target) if kind == "call_function" else None
+            if found is None:
+                found = self.torch_ops.callable_spelling(kind, target)
         return found
 
     def _bind(self, spelling: Spelling, args, kwargs, positional=None, extra=None) -> tuple:
@@ -206,12 +256,24 @@ class OpTable:
         if spelling is None:
             return None
         try:
-            if not isinstance(spelling, Spelling):
-                spelling, args, kwargs = spelling(tuple(args), dict(kwargs))
-            positional = _schema_positional(target, args, kwargs) if spelling.schema_names else None
-            return self._bind(spelling, tuple(args), dict(kwargs), positional)
+            return self._resolve_with(spelling, target, tuple(args), dict(kwargs))
         except (NotRepresentable, OpSignatureError, UnknownOpError):
-            return None
+            pass
+        if self.torch_ops is not None and isinstance(target, torch._ops.OpOverload):
+            found = self.torch_ops.spelling(target)  # an overload the listed spelling cannot take: its own op
+            if found is not None and found is not spelling and found != spelling:
+                try:
+                    return self._resolve_with(found, target, tuple(args), dict(kwargs))
+                except (NotRepresentable, OpSignatureError, UnknownOpError):
+                    pass
+        return None
+
+    def _resolve_with(self, spelling, target, args: tuple, kwargs: dict) -> tuple:
+        """``(canonical name, operands)`` of a call spelled by ``spelling`` (a `Spelling` or a chooser); raises."""
+        if not isinstance(spelling, Spelling):
+            spelling, args, kwargs = spelling(tuple(args), dict(kwargs))
+        positional = _schema_positional(target, args, kwargs) if spelling.schema_names else None
+        return self._bind(spelling, tuple(args), dict(kwargs), positional)
 
     def resolve_module(self, module, qualname: str, args: tuple, kwargs: dict):
         """``(canonical name, operands)`` for calling ``module`` (exact type match), or None.
@@ -246,7 +308,7 @@ class OpTable:
         >>> g = torch.fx.Graph(); x = g.placeholder('x')
         >>> default_table().resolve_node(g.call_method('sum', (x, 1)))
         ('sum', (x, (1,), False, None))
-        >>> default_table().resolve_node(g.call_method('float', (x,))) is None
+        >>> default_table().resolve_node(g.call_method('my_method', (x,))) is None
         True
 
         See Also
@@ -300,8 +362,8 @@ class OpTable:
         >>> import torch
         >>> from fxcore.ops import default_table
         >>> g = torch.fx.Graph(); x = g.placeholder('x')
-        >>> default_table().resolve(g.call_method('float', (x,)))
-        ('float', (x,))
+        >>> default_table().resolve(g.call_method('my_method', (x,)))
+        ('my_method', (x,))
 
         See Also
         --------
@@ -362,55 +424,35 @@ class OpTable:
         except NotRepresentable as exc:
             raise OpSignatureError(f"{name}(): {exc}") from None
 
-    # ---- emission ---------------------------------------------------------------------------------
-    def emit_spec(self, name: str, operands: Optional[tuple] = None) -> EmitSpec:
-        """How to emit canonical op ``name`` as a call_function (raises `OpsError` if it has none).
+    def normalize_term(self, name: str, args: tuple = (), kwargs: Optional[dict] = None) -> tuple:
+        """The term ``(op, *operands)`` for a pattern written ``name(*args, **kwargs)``: `normalize_call` for a
+        canonical op, else the call an alias stands for (`aliases`): ``float(x)`` is ``to(x, dtype=torch.float32)``,
+        ``_softmax(x, 1, False)`` is ``softmax(x, 1)``, as the graphs spell them.
 
-        With ``operands``, an `EmitChoice` picks the way that fits them.
-        """
-        spec = self._emits.get(name)
-        if spec is None:
-            self.op(name)
-            raise OpsError(f"op {name!r} has no call target to emit; register one with "
-                           f"table.extended(emits=[EmitSpec({name!r}, target)])")
-        if operands is not None and isinstance(spec, EmitChoice):
-            return spec.pick(operands)
-        return spec
-
-    def call_target(self, name: str, operands: Optional[tuple] = None):
-        """The callable to emit for canonical op ``name`` (e.g. ``torch.add``, ``F.linear``), for these
-        ``operands`` when the op's callable depends on them (`EmitChoice`).
-
+        >>> import torch
         >>> from fxcore.ops import default_table
-        >>> default_table().call_target('linear')
-        <built-in function linear>
+        >>> t = default_table()
+        >>> t.normalize_term('float', ('x',))[:3], t.normalize_term('_softmax', ('x', 1, False))
+        (('to', 'x', torch.float32), ('softmax', 'x', 1, None))
 
         See Also
         --------
-        emit_args
+        normalize_call, aliases
         """
-        return self.emit_spec(name, operands).target
-
-    def emit_args(self, name: str, operands: tuple) -> tuple:
-        """``(args, kwargs)`` that make ``call_target(name)`` compute ``name`` on canonical ``operands``.
-
-        >>> from fxcore.ops import default_table
-        >>> default_table().emit_args('sum', ('x', (1,), True, None))
-        (('x', (1,), True), {'dtype': None})
-
-        See Also
-        --------
-        call_target
-        """
-        d = self.op(name)
-        if len(operands) != len(d.params):
-            raise OpSignatureError(f"{name} takes {len(d.params)} operands {d.param_names}, got {len(operands)}")
-        operands = tuple(operands)
-        return emit_call(self.emit_spec(name, operands), d, operands)
-
-    def emittable(self) -> tuple:
-        """Names of the ops that have a call target, in table order."""
-        return tuple(n for n in self._defs if n in self._emits)
+        if name in self or name not in self._aliases:
+            return (name, *self.normalize_call(name, args, kwargs))
+        kind, target = self._aliases[name]
+        spelling = self._spelling_for(kind, target)
+        if spelling is None:
+            raise UnknownOpError(self._unknown(name))
+        if kind == "call_method":
+            if not args:
+                raise OpSignatureError(f"{name}() takes the tensor first, e.g. {name}(x)")
+        try:
+            op, operands = self._resolve_with(spelling, target, tuple(args), dict(kwargs or {}))
+        except NotRepresentable as exc:
+            raise OpSignatureError(f"{name}(): {exc}") from None
+        return (op, *operands)
 
 
 def _get_submodule(root, qualname: str):

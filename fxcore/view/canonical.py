@@ -217,7 +217,9 @@ class CanonicalView:
         if isinstance(head, OpKey):
             return head.key, None
         if not isinstance(head, str):
-            return head, None  # an exact target of an op the table does not know
+            # a callable the table knows is its canonical op (``torch.aminmax`` is ``aminmax``), as its nodes are
+            found = self.table.resolve_call(head, tuple(args), {}) if callable(head) else None
+            return (found[0], found[1]) if found is not None else (head, None)  # else: an exact target
         d = self.table.op(head)  # raises UnknownOpError with a did-you-mean
         if len(args) == len(d.params):
             return head, None

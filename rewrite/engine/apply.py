@@ -34,7 +34,6 @@ from torch.fx import Node
 from fxcore.view.canonical import CanonicalView, TargetFacts
 from fxcore.edit.gc_pause import gc_paused
 from fxcore.view.targets import decided_groups, nodes_by_possible_op
-from fxcore.match import compile_pattern
 from fxcore.view.pattern import Bound, is_op_term
 from fxcore.ops import default_table
 from fxcore.edit.dialect import for_graph
@@ -55,6 +54,7 @@ from rewrite.lang.ruleset import RuleSet
 from rewrite.engine.report import Refusal, Report, Rewrite, RuleStats
 from rewrite.lang.rule import Compute
 from rewrite.engine.termination import TerminationWatch, default_budget
+from rewrite.engine.variants import entries_with_variants, variant_depth
 
 __all__ = ["apply", "ApplyError", "ReplacementTypeError", "RulePlan"]
 
@@ -127,15 +127,17 @@ class RulePlan:
     @lru_cache(maxsize=64)
     def build(ruleset, table, granted: tuple = ()) -> "RulePlan":
         """Compile every enabled rule of ``ruleset`` whose assumptions ``granted`` grants, once (cached per rule
-        set, op table and grant)."""
+        set, op table and grant): its pattern and the variants that match its ops decomposed
+        (`rewrite.engine.variants`), each an entry of the rule."""
         skipped = tuple((rule.id, missing(rule.assumes, granted)) for rule in ruleset.ordered()
                         if missing(rule.assumes, granted))
-        entries = tuple(_Entry(rule, compile_pattern(rule.pattern, table)) for rule in ruleset.ordered()
-                        if not missing(rule.assumes, granted))
+        entries = entries_with_variants([rule for rule in ruleset.ordered() if not missing(rule.assumes, granted)],
+                                        table, _Entry)
         index: dict[Any, list[_Entry]] = {}
         for entry in entries:
             index.setdefault(entry.pattern.root_op, []).append(entry)
-        depth = max((_depth(entry.rule.pattern) for entry in entries), default=1)
+        depth = max(max((_depth(entry.rule.pattern) for entry in entries), default=1),
+                    variant_depth(entry.pattern for entry in entries))
         return RulePlan(ruleset.name, entries, tuple((op, tuple(es)) for op, es in index.items()), depth,
                         skipped, facts=TargetFacts(table))
 

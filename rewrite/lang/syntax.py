@@ -5,7 +5,9 @@ Patterns and replacements are written as calls: ``neg(neg(x))``,
 
 * a bare name is a logic variable (``unify.var(name)``);
 * a call ``op(args, kw=value)`` is the term ``(op, *operands)`` normalized by the
-  op table (keywords placed, defaults filled, lists made tuples);
+  op table (keywords placed, defaults filled, lists made tuples); ``op`` may be dotted:
+  an overload's own op (``max.dim``) or a ``torch.library`` op (``mylib.fused_gelu``), and an
+  alias stands for the op it spells (``float(x)`` is ``to(x, dtype=torch.float32)``);
 * the operators ``+ - * / @ **`` and unary ``-`` stand for ``add sub mul div
   matmul pow`` and ``neg``;
 * literals are Python literals: numbers (a leading ``-`` included), ``True``,
@@ -82,20 +84,21 @@ def table_normalizer(table=None) -> Normalizer:
     from fxcore import ops
 
     def normalize(op: str, args: tuple, kwargs: dict) -> tuple:
+        t = table or ops.default_table()
         try:
-            out = ops.normalize_call(op, args, kwargs, table)
+            term = t.normalize_term(op, args, kwargs)  # an alias (float(x), _softmax(...)) names another op
         except ops.UnknownOpError as exc:
-            known = (table or ops.default_table()).names()
-            raise UnknownOpError(f"unknown op {op!r}", hint=did_you_mean(op, known)
-                                 or "see fxcore.ops.default_table().names()") from exc
+            raise UnknownOpError(f"unknown op {op!r}", hint=did_you_mean(op, t.names() + t.aliases())
+                                 or "see fxcore.ops.default_table().names(); a torch.library op is "
+                                 "'namespace.op', known to table.with_library('namespace')") from exc
         except ops.OpSignatureError as exc:
             raise ArgumentError(f"{op}(...): {exc}", hint="check the argument names and count "
                                 "against the op's schema") from exc
         try:
-            check_enum_params(op, (table or ops.default_table()).op(op).param_names, out)
+            check_enum_params(term[0], t.op(term[0]).param_names, term[1:])
         except ValueError as exc:
             raise ArgumentError(str(exc), hint="write one of the values the op accepts") from exc
-        return (op, *out)
+        return term
     return normalize
 
 
@@ -208,6 +211,17 @@ def parse_term(text: str, *, normalizer: Normalizer | None = None, pos: SourcePo
     return _Converter(normalizer or table_normalizer(), pos, what, bound).convert(node)
 
 
+def _dotted(func) -> str | None:
+    """``a.b.c`` for a call's function written as names joined by dots, else None."""
+    parts = []
+    while isinstance(func, ast.Attribute):
+        parts.append(func.attr)
+        func = func.value
+    if not isinstance(func, ast.Name):
+        return None
+    return ".".join([func.id, *reversed(parts)])
+
+
 class _Converter:
     """Converts an expression AST (already depth-checked) into a term."""
 
@@ -268,8 +282,9 @@ class _Converter:
         return self.call(node, op, (self.convert(node.left), self.convert(node.right)), {})
 
     def _Call(self, node):
-        if not isinstance(node.func, ast.Name):
-            raise self.error(node, "only plain op names can be called, e.g. neg(x)",
+        name = _dotted(node.func)  # an overload or a torch.library op: max.dim(x, 1), mylib.fused_gelu(x)
+        if name is None or name.split(".")[0] == "torch":
+            raise self.error(node, "only plain op names can be called, e.g. neg(x) or mylib.fused_gelu(x)",
                              "drop the module prefix: write relu(x), not torch.relu(x)")
         if any(isinstance(a, ast.Starred) for a in node.args) or any(
                 k.arg is None for k in node.keywords):
@@ -278,11 +293,11 @@ class _Converter:
         seen = set()
         for k in node.keywords:
             if k.arg in seen:
-                raise self.error(k, f"keyword argument {k.arg!r} is given twice in {node.func.id}(...)",
+                raise self.error(k, f"keyword argument {k.arg!r} is given twice in {name}(...)",
                                  f"keep one {k.arg}=...")
             seen.add(k.arg)
         kwargs = {k.arg: self.convert(k.value) for k in node.keywords}
-        return self.call(node, node.func.id, args, kwargs)
+        return self.call(node, name, args, kwargs)
 
     def call(self, node, op, args, kwargs):
         try:

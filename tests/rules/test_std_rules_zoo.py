@@ -110,9 +110,10 @@ def test_algebraic_on_export_with_guards():
 
 
 def test_algebraic_on_make_fx():
-    """make_fx spells reshape as aten.view, so the reshape rules have nothing to do."""
+    """make_fx spells reshape as aten.view: the reshape rules match it through reshape's decomposed form, as in export."""
     report = _apply_checked(Algebra(), ALGEBRA_INPUTS, "make_fx", "std:algebraic")
-    assert report.counts == {**UNGUARDED, "sub-zero": 1, "mul-one": 1, "div-one": 1}
+    assert report.counts == {**UNGUARDED, "sub-zero": 1, "mul-one": 1, "div-one": 1, "reshape-reshape": 2,
+                             "reshape-noop": 1}
     assert [(r.rule_id, REFUSED_OUTPUT_ALIAS[1] in r.reason) for r in report.refused] == [("mul-one", True)]
 
 

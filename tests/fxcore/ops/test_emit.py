@@ -191,7 +191,7 @@ for _n in (1, 2, 3):
     SAMPLES[f"adaptive_avg_pool{_n}d"] = _s(lambda m, a: m(a), _pos(*_shape),
                                             module=getattr(nn, f"AdaptiveAvgPool{_n}d")(2))
 
-RANDOM = ("rand", "randn", "rand_like", "randn_like", "bernoulli", "bernoulli.p", "bernoulli_")
+RANDOM = ("rand", "randn", "bernoulli", "rand_like", "randn_like", "bernoulli.p", "bernoulli_")
 """Random ops: emitted and run, compared on shape and dtype only."""
 
 

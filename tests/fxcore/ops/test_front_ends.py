@@ -77,12 +77,24 @@ def test_linear_module_as_functional_op():
     assert node_operands(node)[1:] == (Attr("fc.weight"), Attr("fc.bias"))
 
 
+def _my_logit(x, eps=None):
+    return torch.logit(x, eps)
+
+
 def test_unknown_function_keeps_exact_target():
     g = torch.fx.Graph()
     x = g.placeholder("x")
-    n = g.call_function(torch.logit, (x,), {"eps": 1e-6})
-    assert canonical_op(n) is torch.logit
+    n = g.call_function(_my_logit, (x,), {"eps": 1e-6})
+    assert canonical_op(n) is _my_logit
     assert node_operands(n) == (x, ("eps", 1e-6))
+
+
+def test_a_torch_function_of_an_aten_op_not_written_out_is_read_from_torch():
+    g = torch.fx.Graph()
+    x = g.placeholder("x")
+    n = g.call_function(torch.logit, (x,), {"eps": 1e-6})
+    assert canonical_op(n) == "logit" and node_operands(n) == (x, 1e-6)
+    assert node_operands(g.call_method("logit", (x, 1e-6))) == (x, 1e-6)
 
 
 def test_normalize_call_errors():
