@@ -36,7 +36,7 @@ from fxcore.edit.gc_pause import gc_paused
 from fxcore.view.targets import decided_groups, nodes_by_possible_op
 from fxcore.view.pattern import Bound, is_op_term
 from fxcore.ops import default_table
-from fxcore.edit.dialect import for_graph
+from fxcore.edit.dialect import for_graph, is_aten_graph
 from fxcore.edit.alias_check import refusal
 from fxcore.edit.meta import val_mismatch
 from fxcore.edit.surgery import rewrite_match
@@ -125,14 +125,14 @@ class RulePlan:
 
     @staticmethod
     @lru_cache(maxsize=64)
-    def build(ruleset, table, granted: tuple = ()) -> "RulePlan":
+    def build(ruleset, table, granted: tuple = (), variants: bool = True) -> "RulePlan":
         """Compile every enabled rule of ``ruleset`` whose assumptions ``granted`` grants, once (cached per rule
-        set, op table and grant): its pattern and the variants that match its ops decomposed
-        (`rewrite.engine.variants`), each an entry of the rule."""
+        set, op table, grant and ``variants``): its pattern and, with ``variants`` (for aten graphs), the variants
+        that match its ops decomposed (`rewrite.engine.variants`), each an entry of the rule."""
         skipped = tuple((rule.id, missing(rule.assumes, granted)) for rule in ruleset.ordered()
                         if missing(rule.assumes, granted))
         entries = entries_with_variants([rule for rule in ruleset.ordered() if not missing(rule.assumes, granted)],
-                                        table, _Entry)
+                                        table, _Entry, variants)
         index: dict[Any, list[_Entry]] = {}
         for entry in entries:
             index.setdefault(entry.pattern.root_op, []).append(entry)
@@ -222,7 +222,8 @@ def apply(gm: fx.GraphModule, ruleset, *, max_rewrites: int | None = None, once:
     if not isinstance(ruleset, RuleSet):
         ruleset = load(ruleset)
     table = default_table() if table is None else table
-    plan = RulePlan.build(ruleset, table, tuple(sorted(set(ruleset.assume + assumption_names(assume)))))
+    plan = RulePlan.build(ruleset, table, tuple(sorted(set(ruleset.assume + assumption_names(assume)))),
+                          is_aten_graph(gm.graph))  # (decomposed forms are aten calls: other graphs need none)
     if seed is not None:
         plan = _shuffled(plan, seed)
     budget = default_budget(len(gm.graph.nodes)) if max_rewrites is None else max_rewrites

@@ -24,14 +24,18 @@ from __future__ import annotations
 from itertools import groupby
 from typing import Any, Callable
 
+from fxcore.match import compile_pattern
 from fxcore.match.variants import compile_variants, pattern_depth
 
 __all__ = ["entries_with_variants", "variant_depth"]
 
 
-def entries_with_variants(rules, table, entry: Callable[[Any, Any], Any]) -> tuple:
+def entries_with_variants(rules, table, entry: Callable[[Any, Any], Any], variants: bool = True) -> tuple:
     """``entry(rule, compiled pattern)`` for each rule's pattern and each of its variants (see the module docstring);
-    ``rules`` in the rule set's order (priority first)."""
+    ``rules`` in the rule set's order (priority first). ``variants=False``: the written patterns only (a graph
+    that is not an aten graph has no decomposed forms to match, and tracing them costs seconds)."""
+    if not variants:
+        return tuple(entry(rule, compile_pattern(rule.pattern, table)) for rule in rules)
     compiled = [(rule, compile_variants(rule.pattern, table)) for rule in rules]
     out = []
     for _, group in groupby(compiled, key=lambda rule_patterns: rule_patterns[0].priority):
