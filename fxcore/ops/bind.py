@@ -46,11 +46,22 @@ def freeze(value: Any) -> Any:
     --------
     normalize_value
     """
-    if isinstance(value, Node):
+    if isinstance(value, Node) or not isinstance(value, (list, tuple)):
         return value
-    if isinstance(value, (list, tuple)):
-        return tuple(freeze(v) for v in value)
-    return value
+    stack, done = [(value, False)], []  # iterative: a term nested thousands deep is no RecursionError
+    while stack:
+        item, ready = stack.pop()
+        if ready:
+            n = len(item)
+            kids = done[len(done) - n:] if n else []
+            del done[len(done) - n:]
+            done.append(tuple(kids))
+        elif isinstance(item, (list, tuple)) and not isinstance(item, Node):
+            stack.append((item, True))
+            stack.extend((v, False) for v in reversed(item))
+        else:
+            done.append(item)
+    return done[0]
 
 
 def normalize_value(param, value: Any) -> Any:

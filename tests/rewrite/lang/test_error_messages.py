@@ -121,3 +121,17 @@ def test_override_replaces_the_included_rule_in_its_place(tmp_path):
     assert rs.ids() == std.ids() and [g.source for g in rs["mul-one"].guards] == ["x.dtype == torch.float32"]
     path = write(tmp_path, "r2.yaml", "rules:\n  - {id: nope, override: true, pattern: neg(x), replacement: x}\n")
     assert "no included rule has its id" in error(E.RuleValidationError, lambda: rewrite.load(path))
+
+
+def test_a_python_pattern_nested_600_deep_is_built_without_recursion_error():
+    from rewrite.pyrules import ops, rule
+    from unify import var
+    x = var("x")
+    term = x
+    for _ in range(600):
+        term = ops.neg(term)
+    deep = rule("deep", term, x)
+    assert deep.pattern[0] == "neg"
+    graph = torch.fx.symbolic_trace(lambda a: torch.neg(torch.neg(torch.neg(a))).exp())
+    rewrite.apply(graph, rewrite.pyrules.ruleset("deep", deep))  # compiles and runs; nothing that deep to match
+    assert rewrite.report_of(graph).counts == {}
