@@ -16,7 +16,8 @@ See Also:
 """
 
 from rewrite.check import assert_examples, check_examples
-from rewrite.engine import ApplyError, ReplacementTypeError, Report, apply, normalize, normalize_full, report_of
+from rewrite.engine import (ApplyError, Explanation, ReplacementTypeError, Report, apply, explain, normalize,
+                            normalize_full, report_of)
 from rewrite.errors import (ArgumentError, DuplicateRuleError, ExampleError, GuardSyntaxError, IncludeCycleError,
                             IncludeError, NonTerminationError, RuleError, RuleSetNotFoundError, RuleSyntaxError,
                             RuleValidationError, UnboundVariableError, UnknownKeyError, UnknownOpError,
@@ -25,7 +26,7 @@ from rewrite.front import backend, replace_pattern, replace_pattern_with_filters
 from rewrite.lang import Compute, Example, Rule, RuleSet, load, loads, std_names
 
 __all__ = [
-    "apply", "ApplyError", "ReplacementTypeError", "backend", "load", "loads", "std_names", "normalize", "normalize_full",
+    "apply", "explain", "Explanation", "ApplyError", "ReplacementTypeError", "backend", "load", "loads", "std_names", "normalize", "normalize_full",
     "Report", "report_of", "Rule", "RuleSet", "Compute", "Example", "check_examples", "assert_examples",
     "replace_pattern", "replace_pattern_with_filters",
     "RuleError", "RuleSyntaxError", "GuardSyntaxError", "UnsafeGuardError", "RuleValidationError",

@@ -26,7 +26,8 @@ __all__ = [
     "SourcePos", "RuleError", "RuleSyntaxError", "GuardSyntaxError", "UnsafeGuardError",
     "RuleValidationError", "UnknownKeyError", "UnknownOpError", "ArgumentError",
     "UnboundVariableError", "DuplicateRuleError", "IncludeError", "IncludeCycleError",
-    "RuleSetNotFoundError", "NonTerminationError", "ExampleError", "did_you_mean",
+    "RuleSetNotFoundError", "NonTerminationError", "ExampleError", "ApplyError", "ReplacementTypeError",
+    "did_you_mean",
 ]
 
 
@@ -206,3 +207,11 @@ class NonTerminationError(RuleError):
 
 class ExampleError(RuleError):
     """An embedded example whose ``before`` does not normalize to its ``after``."""
+
+
+class ApplyError(RuntimeError):
+    """A rule failed while being applied; the module was left exactly as it was."""
+
+
+class ReplacementTypeError(ApplyError):
+    """A replacement whose value differs from the matched root's ``meta['val']`` in shape, dtype or device."""

@@ -1,6 +1,7 @@
 """The engine: rules applied to graphs (`apply`) and to plain terms (`normalize`).
 
-Owns `apply` (the worklist driver, all-or-nothing), `journal` (the undo log that makes a failed
+Owns `apply` (all-or-nothing: the journal, lint, recompile), `plan` (a rule set compiled per table), `driver`
+(the worklist), `outcomes` and `explain` (why a rule did not fire), `journal` (the undo log that makes a failed
 apply leave the module as it was), `termination` (budget and cycle detection), `lint` (torch's
 checks on the changed nodes), `report` (what fired where), `replacement` (a rule's replacement
 for one match) and `normalize` (term-level rewriting).
@@ -20,7 +21,8 @@ See Also:
 """
 
 from rewrite.engine.apply import ApplyError, ReplacementTypeError, apply
+from rewrite.engine.explain import Explanation, explain
 from rewrite.engine.normalize import normalize, normalize_full
 from rewrite.engine.report import Report, report_of
 
-__all__ = ["apply", "ApplyError", "ReplacementTypeError", "normalize", "normalize_full", "Report", "report_of"]
+__all__ = ["apply", "explain", "Explanation", "ApplyError", "ReplacementTypeError", "normalize", "normalize_full", "Report", "report_of"]

@@ -41,12 +41,23 @@ class Refusal(NamedTuple):
 
 @dataclass(frozen=True)
 class RuleStats:
-    """Per-rule totals: rewrites made, match attempts, seconds spent matching and replacing."""
+    """Per-rule totals: rewrites made, match attempts, seconds spent matching and replacing; and the matches that
+    did not fire, by cause (a guard false, undecided or raising; a refused rewrite), with the first in words."""
 
     rule_id: str
     fired: int
     attempts: int
     seconds: float
+    guard_false: int = 0
+    guard_undecided: int = 0
+    guard_raised: int = 0
+    refused: int = 0
+    why: str = ""
+
+    @property
+    def matched(self) -> int:
+        """Matches of the pattern: those that fired and those that did not."""
+        return self.fired + self.guard_false + self.guard_undecided + self.guard_raised + self.refused
 
 
 @dataclass(frozen=True)
@@ -75,8 +86,35 @@ class Report:
 
     @property
     def never_matched(self) -> tuple[str, ...]:
-        """Ids of the rules that never fired."""
-        return tuple(s.rule_id for s in self.stats if not s.fired)
+        """Ids of the rules whose pattern never matched."""
+        return tuple(s.rule_id for s in self.stats if not s.matched)
+
+    def why_not(self, rule_id: str) -> str:
+        """Why ``rule_id`` did not fire (or fired less than it matched), in a sentence.
+
+        >>> r = Report("s", (), (RuleStats("a", 0, 3, 0.0, guard_false=3, why="guard 'x.ndim == 4' false at node "
+        ...            "'relu'"), RuleStats("b", 0, 0, 0.0)), 3, 3, 0.0, skipped=(("c", ("no-nans",)),))
+        >>> print(r.why_not("a")); print(r.why_not("b")); print(r.why_not("c"))
+        matched 3 times, fired 0: guard 'x.ndim == 4' false at node 'relu' (3 guard false)
+        never tried: no node of its root op in the graph
+        not applied: it assumes no-nans, which was not granted
+        """
+        skipped = dict(self.skipped)
+        if rule_id in skipped:
+            return f"not applied: it assumes {', '.join(skipped[rule_id])}, which was not granted"
+        s = next((s for s in self.stats if s.rule_id == rule_id), None)
+        if s is None:
+            return f"no rule {rule_id!r} in this report (disabled, or not in rule set {self.ruleset!r})"
+        if not s.attempts:
+            return "never tried: no node of its root op in the graph"
+        if not s.matched:
+            return (f"tried at {s.attempts} node(s); the pattern never matched "
+                    f"(rewrite.explain(gm, rules, {rule_id!r}) shows the first mismatch)")
+        counts = [f"{n} {what}" for n, what in ((s.guard_false, "guard false"), (s.guard_undecided, "undecided"),
+                                                 (s.guard_raised, "guard raised"), (s.refused, "refused")) if n]
+        if not counts:
+            return f"fired {s.fired} time(s)"
+        return f"matched {s.matched} times, fired {s.fired}: {s.why} ({', '.join(counts)})"
 
     def format(self) -> str:
         """A human-readable summary table."""
@@ -91,6 +129,9 @@ class Report:
             if s.fired:
                 lines.append(f"  {s.rule_id:<{width}}  fired {s.fired:>5}  "
                              f"attempts {s.attempts:>6}  {s.seconds * 1e3:8.2f} ms")
+        for s in self.stats:
+            if s.matched > s.fired:
+                lines.append(f"  did not fire: {s.rule_id}: {self.why_not(s.rule_id)}")
         if self.never_matched:
             lines.append("  never matched: " + ", ".join(self.never_matched))
         assumed = sorted({a for r in self.rewrites for a in r.assumes})
@@ -100,8 +141,6 @@ class Report:
             shown = ", ".join(self.removed[:8]) + (f" and {len(self.removed) - 8} more" if len(self.removed) > 8 else "")
             lines.append(f"  removed {len(self.removed)} unread attribute{'s' if len(self.removed) != 1 else ''}: "
                          + shown)
-        for r in self.refused:
-            lines.append(f"  refused: {r.rule_id} at {r.node!r}: {r.reason}")
         for rule_id, needs in self.skipped:
             lines.append(f"  not applied: {rule_id} assumes {', '.join(needs)} (grant it: apply(..., "
                          f"assume={list(needs)!r}) or 'assume:' in the rule set)")

@@ -88,6 +88,8 @@ def run(model: str = DEMO_MODEL, *, rules: str = "std:std", tracer: str = "symbo
         out("\n-- before " + "-" * 60 + gm.code)
     with torch.no_grad():
         expected = gm(*inputs)
+    if tracer == "symbolic_trace":  # no meta['val']: the guards read shapes and dtypes from the inputs
+        apply_options.setdefault("example_inputs", inputs)
     apply(gm, ruleset, **apply_options)
     report = report_of(gm)
     if show_code:

@@ -17,13 +17,45 @@ from __future__ import annotations
 
 import ast
 import operator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import torch
 
 from rewrite.lang.facts import UNKNOWN, TensorFacts, Unknown, decide, describe, is_symbolic, truth
 
 __all__ = ["BINOPS", "CMPOPS", "FUNCTIONS", "get_attr", "as_facts", "subscript", "make_slice",
-           "binop", "unaryop", "boolop", "compare", "ifexp", "call", "eq3"]
+           "binop", "unaryop", "boolop", "compare", "ifexp", "call", "eq3", "recording_errors"]
+
+# the errors a guard's evaluation turned into UNKNOWN, when someone asks (`recording_errors`): a context
+# variable, so concurrent evaluations never see each other's
+_RECORDED: ContextVar[list | None] = ContextVar("rewrite_guard_errors", default=None)
+
+
+def _swallowed(exc: Exception):
+    """UNKNOWN, the value of an operation Python would raise on; the error is kept if one is recording."""
+    recorded = _RECORDED.get()
+    if recorded is not None:
+        recorded.append(exc)
+    return UNKNOWN
+
+
+@contextmanager
+def recording_errors():
+    """Collect, in the list it yields, the Python errors guards evaluated inside turn into UNKNOWN.
+
+    >>> with recording_errors() as errors:
+    ...     binop(operator.truediv, 1, 0)
+    UNKNOWN
+    >>> [type(e).__name__ for e in errors]
+    ['ZeroDivisionError']
+    """
+    errors: list = []
+    token = _RECORDED.set(errors)
+    try:
+        yield errors
+    finally:
+        _RECORDED.reset(token)
 
 BINOPS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
           ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod,
@@ -69,8 +101,8 @@ def subscript(value, index):
         return UNKNOWN
     try:
         return value[index]
-    except _ERRORS:
-        return UNKNOWN
+    except _ERRORS as exc:
+        return _swallowed(exc)
 
 
 def make_slice(lower, upper, step):
@@ -101,8 +133,8 @@ def binop(op, a, b):
         return UNKNOWN
     try:
         return op(a, b)
-    except _ERRORS:
-        return UNKNOWN
+    except _ERRORS as exc:
+        return _swallowed(exc)
 
 
 def unaryop(kind, a):
@@ -115,8 +147,8 @@ def unaryop(kind, a):
     op = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Invert: operator.invert}[kind]
     try:
         return op(a)
-    except _ERRORS:
-        return UNKNOWN
+    except _ERRORS as exc:
+        return _swallowed(exc)
 
 
 def boolop(is_and, parts, env, view):
@@ -156,8 +188,8 @@ def eq3(a, b):
         return decide(a == b)
     try:
         return bool(a == b)
-    except _ERRORS:
-        return UNKNOWN
+    except _ERRORS as exc:
+        return _swallowed(exc)
 
 
 def _member3(item, container):
@@ -166,8 +198,8 @@ def _member3(item, container):
     if not isinstance(container, (tuple, list)) or not (is_symbolic(container) or is_symbolic(item)):
         try:
             return item in container
-        except _ERRORS:
-            return UNKNOWN
+        except _ERRORS as exc:
+            return _swallowed(exc)
     results = [eq3(item, e) for e in container]
     if True in results:
         return True
@@ -194,8 +226,8 @@ def _cmp(op, a, b):
             else UNKNOWN
     try:
         return op(a, b)
-    except _ERRORS:
-        return UNKNOWN
+    except _ERRORS as exc:
+        return _swallowed(exc)
 
 
 def compare(ops, parts, env, view):
@@ -217,8 +249,8 @@ def call(fn, args):
     """Call an allowlisted guard function; UNKNOWN on unknown inputs or errors."""
     try:
         return fn(*args)
-    except _ERRORS:
-        return UNKNOWN
+    except _ERRORS as exc:
+        return _swallowed(exc)
 
 
 def _items(args):

@@ -28,11 +28,12 @@ import torch  # noqa: F401  (doctests)
 from unify import isvar
 from rewrite.errors import (RuleValidationError, SourcePos, UnboundVariableError, did_you_mean)
 from rewrite.lang.assumptions import assumption_names
-from rewrite.lang.facts import UNKNOWN, TensorFacts, Unknown, describe
+from rewrite.lang.facts import UNKNOWN, TensorFacts, Unknown, describe, is_symbolic
+from rewrite.lang.guard_ops import recording_errors
 from rewrite.lang.guards import Guard, PyGuard, compile_guard, python_guard
 from rewrite.lang.syntax import RESERVED, term_variables, var_name
 
-__all__ = ["Rule", "Example", "Compute", "bindings_by_name", "substitute", "map_leaves"]
+__all__ = ["Rule", "Example", "Compute", "GuardVerdict", "bindings_by_name", "substitute", "map_leaves"]
 
 
 @dataclass(frozen=True)
@@ -248,6 +249,36 @@ class Rule:
             unknown = unknown or isinstance(value, Unknown)
         return UNKNOWN if unknown else True
 
+    def guard_verdict(self, bindings: Mapping, view: Callable = describe, *, result=None) -> "GuardVerdict":
+        """`guard_value` with the reason: which guard was false or undecided, what it could not read, what it
+        raised (slower: for reports and ``explain``, when a guard did not hold).
+
+        >>> from unify import var
+        >>> x = var('x')
+        >>> r = Rule('r', ('relu', x), x, guards=('x.ndim == 4', 'x.numel / 0 > 1'))
+        >>> r.guard_verdict({x: torch.ones(2)}).guard
+        'x.ndim == 4'
+        >>> print(r.guard_verdict({x: torch.ones(1, 1, 1, 2)}).reason)
+        it raised ZeroDivisionError: division by zero
+        >>> g = torch.fx.Graph(); n = g.placeholder('a')
+        >>> print(r.guard_verdict({x: n}).reason)
+        x (node 'a') has no shape or dtype metadata: the graph has no meta['val']; pass example_inputs to rewrite.apply
+        """
+        env = bindings_by_name(bindings)
+        if result is not None:
+            env["result"] = result
+        for g in self.guards:
+            with recording_errors() as errors:
+                value = g.evaluate(env, view)
+            if value is False:
+                return GuardVerdict(False, g.source)
+            if isinstance(value, Unknown):
+                if errors:
+                    return GuardVerdict(UNKNOWN, g.source, f"it raised {type(errors[0]).__name__}: {errors[0]}",
+                                        raised=True)
+                return GuardVerdict(UNKNOWN, g.source, _unread_facts(g, env, view))
+        return GuardVerdict(True)
+
     def guard_holds(self, bindings: Mapping, view: Callable = describe, *, result=None) -> bool:
         """Whether every guard is statically known to hold (unknown metadata: it does not).
 
@@ -262,6 +293,31 @@ class Rule:
         by_name = bindings_by_name(bindings)
         subst = {v: by_name[var_name(v)] for v in self.variables if var_name(v) in by_name}
         return substitute(self.replacement, subst)
+
+
+@dataclass(frozen=True)
+class GuardVerdict:
+    """What a rule's guards said at one match: ``value`` True, False or UNKNOWN; the ``guard`` that was false or
+    undecided; the ``reason`` it was undecided; ``raised`` when that reason is a Python error it raised."""
+
+    value: object
+    guard: str = ""
+    reason: str = ""
+    raised: bool = False
+
+
+def _unread_facts(guard, env: Mapping, view: Callable) -> str:
+    """What an undecided guard could not read: the values without metadata, or with symbolic sizes."""
+    for name in getattr(guard, "names", ()):
+        value = env.get(name)
+        where = f"{name} (node {value.name!r})" if isinstance(value, torch.fx.Node) else name
+        facts = view(value) if value is not None else None
+        if isinstance(facts, TensorFacts) and facts.shape is None and facts.dtype is None:
+            return (f"{where} has no shape or dtype metadata: the graph has no meta['val']; pass example_inputs "
+                    f"to rewrite.apply")
+        if isinstance(facts, TensorFacts) and facts.shape is not None and is_symbolic(facts.shape):
+            return f"{where} has symbolic sizes {facts.shape}: the guard cannot be decided for every size"
+    return "a value it reads is unknown"
 
 
 def map_leaves(term, fn: Callable):

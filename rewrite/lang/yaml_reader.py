@@ -25,7 +25,10 @@ from rewrite.errors import RuleSyntaxError, SourcePos
 __all__ = ["YValue", "YMap", "YSeq", "read_yaml"]
 
 
-MAX_NESTING = 100  # YAML collections inside each other; PyYAML's composer recurses once per level
+MAX_NESTING = 100  # YAML collections inside each other: a rule file needs a few levels
+
+# libyaml's C parser when PyYAML has it (the wheels do): scanning in C is most of reading a big rule file
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _TooDeep(Exception):
@@ -34,22 +37,77 @@ class _TooDeep(Exception):
         self.mark = mark
 
 
-class _ComposeLoader(yaml.SafeLoader):
-    """A SafeLoader used only to compose nodes (which carry start marks), refusing absurd nesting before
-    PyYAML's recursive composer runs out of stack."""
+def _compose(loader) -> yaml.Node | None:
+    """The document's node tree from the parser's events, iteratively (PyYAML's composer recurses once per level
+    of nesting), with anchors and aliases, and tags resolved as the safe loader resolves them."""
+    loader.get_event()  # StreamStart
+    if loader.check_event(yaml.StreamEndEvent):
+        return None
+    loader.get_event()  # DocumentStart
+    anchors: dict = {}
+    stack: list = []  # open collections: (node, pending key for a mapping or None)
+    root = None
+    while True:
+        event = loader.get_event()
+        if isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            node = stack.pop()[0]  # (put into its parent when it opened)
+            if not stack:
+                root = node
+            continue
+        if isinstance(event, yaml.DocumentEndEvent):
+            break
+        if isinstance(event, yaml.AliasEvent):
+            if event.anchor not in anchors:
+                raise yaml.composer.ComposerError(None, None, f"found undefined alias {event.anchor!r}",
+                                                  event.start_mark)
+            node = anchors[event.anchor]
+        else:
+            node = _open(loader, event, stack, anchors)
+            if node is None:
+                continue  # a collection opened: its items come next
+        root = _attach(stack, node, root)
+    loader.get_event()  # StreamEnd (a second document is an error, as in yaml.safe_load)
+    if not loader.check_event(yaml.StreamEndEvent) and loader.check_event():
+        raise yaml.composer.ComposerError("expected a single document", None, "but found another document",
+                                          loader.peek_event().start_mark)
+    return root
 
-    def __init__(self, stream):
-        super().__init__(stream)
-        self._depth = 0
 
-    def compose_node(self, parent, index):
-        self._depth += 1
-        try:
-            if self._depth > MAX_NESTING:
-                raise _TooDeep(self.peek_event().start_mark)
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
+def _open(loader, event, stack, anchors):
+    """A scalar's node, or None after opening a collection (pushed on ``stack``)."""
+    if isinstance(event, yaml.ScalarEvent):
+        tag = event.tag if event.tag not in (None, "!") else loader.resolve(yaml.ScalarNode, event.value,
+                                                                          event.implicit)
+        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
+    else:
+        kind = yaml.SequenceNode if isinstance(event, yaml.SequenceStartEvent) else yaml.MappingNode
+        tag = event.tag if event.tag not in (None, "!") else loader.resolve(kind, None, event.implicit)
+        node = kind(tag, [], event.start_mark, None, flow_style=event.flow_style)
+        if len(stack) >= MAX_NESTING:
+            raise _TooDeep(event.start_mark)
+    if event.anchor is not None:
+        anchors[event.anchor] = node
+    if isinstance(node, yaml.ScalarNode):
+        return node
+    _attach(stack, node, None)
+    stack.append([node, None])
+    return None
+
+
+def _attach(stack, node, root):
+    """Put ``node`` into the innermost open collection (a mapping takes keys and values in turn)."""
+    if not stack:
+        return node
+    top = stack[-1]
+    parent = top[0]
+    if isinstance(parent, yaml.SequenceNode):
+        parent.value.append(node)
+    elif top[1] is None:
+        top[1] = node
+    else:
+        parent.value.append((top[1], node))
+        top[1] = None
+    return root
 
 
 @dataclass(frozen=True)
@@ -126,16 +184,16 @@ def read_yaml(text: str, file: str):
     >>> read_yaml('a: [1, 2', 'f.yaml')
     Traceback (most recent call last):
     ...
-    rewrite.errors.RuleSyntaxError: f.yaml:1:9: YAML syntax error: while parsing a flow sequence ...
+    rewrite.errors.RuleSyntaxError: f.yaml:...: YAML syntax error: while parsing a flow sequence ...
     ...
 
     See Also
     --------
     YMap, YSeq, YValue
     """
-    loader = _ComposeLoader(text)
+    loader = _Loader(text)
     try:
-        root = loader.get_single_node()
+        root = _compose(loader)
         return None if root is None else _convert(root, file, loader, text.splitlines())
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

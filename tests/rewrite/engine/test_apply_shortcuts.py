@@ -7,7 +7,8 @@ from hypothesis import strategies as st
 import torch.fx as fx
 
 from rewrite.front import zoo
-from rewrite.engine.apply import _RESOLVE, _Driver, apply
+from rewrite.engine.apply import apply
+from rewrite.engine.driver import _RESOLVE, Driver as _Driver
 from rewrite.lang.loader import load
 from rewrite.pyrules import ops, rule, ruleset
 from rewrite.engine.report import report_of
@@ -126,7 +127,7 @@ def test_dormant_candidates_are_ones_no_rule_may_match(name):
     """From the anchors' side: never a candidate where some rule's ``may_match`` holds, and for a target
     whose every rule was asked that way, every candidate where none does."""
     from fxcore.ops import default_table
-    from rewrite.engine.apply import RulePlan
+    from rewrite.engine.plan import RulePlan
     from rewrite.engine.journal import GraphJournal
     gm = zoo.trace(zoo.get(name), "make_fx")
     rules = ruleset("anchored",

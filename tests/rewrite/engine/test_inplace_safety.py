@@ -175,7 +175,7 @@ def test_a_refusal_names_the_rule_the_node_and_the_write():
     (refused,) = report.refused
     assert refused.rule_id == "mul-one" and refused.node == "mul"
     assert "'mul_' writes 'mul' in place" in refused.reason and "would reach 'arg0_1'" in refused.reason
-    assert "refused: mul-one at 'mul'" in report.format()
+    assert "did not fire: mul-one: matched 1 times, fired 0: refused at node 'mul'" in report.format()
 
 
 def test_an_output_does_not_become_the_caller_s_input():
