@@ -20,16 +20,16 @@ from .checker import GraphTypeChecker, TypeCheckResult
 from .errors import GradualTypeError, MissingTypeRuleError
 from .meta import TensorFacts, meta_type, node_tensor_facts, type_from_value
 from .refine import Refine, infer_symbolic_types
+from .refine_torch import Equality
 from .rules_core import RuleContext, TypeRules
 from .rules_default import default_rules
-from .tensor_types import (
-    Dyn, ScalarType, TensorType, as_type, broadcast_shape, broadcast_types, is_consistent, is_more_precise, meet,
-)
+from .relations import broadcast_shape, broadcast_types, is_consistent, is_more_precise, meet
+from .tensor_types import Dyn, ScalarType, TensorType, as_type
 
 __all__ = [
     "TensorType", "Dyn", "ScalarType", "as_type", "is_consistent", "is_more_precise", "meet",
     "broadcast_types", "broadcast_shape", "GradualTypeError", "MissingTypeRuleError",
-    "GraphTypeChecker", "TypeCheckResult", "Refine", "infer_symbolic_types",
+    "GraphTypeChecker", "TypeCheckResult", "Refine", "infer_symbolic_types", "Equality",
     "TypeRules", "RuleContext", "default_rules",
     "TensorFacts", "node_tensor_facts", "meta_type", "type_from_value",
 ]

@@ -103,5 +103,5 @@ class GraphTypeChecker:
     def type_check(self) -> TypeCheckResult:
         """Type every node (``node.type`` and ``node.meta['type']``); raises `GradualTypeError` if ill-typed."""
         inf = infer_types(self.traced, self.rules, table=self.table, env=self.env, use_meta=self.use_meta,
-                          strict=self.strict)
+                          strict=self.strict, view=True)
         return TypeCheckResult.of(inf)

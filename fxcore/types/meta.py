@@ -33,10 +33,14 @@ from unify import Var, var
 
 from .tensor_types import Dyn, ScalarType, TensorType, as_type
 
-__all__ = ["type_from_value", "meta_type", "TensorFacts", "node_tensor_facts", "TYPE_KEY"]
+__all__ = ["type_from_value", "meta_type", "TensorFacts", "node_tensor_facts", "TYPE_KEY", "WRITTEN_KEY"]
 
 TYPE_KEY = "type"
-"""The ``node.meta`` key under which the checker stores each node's inferred type (also in ``node.type``)."""
+"""The ``node.meta`` key under which the checker stores each node's (precise) inferred type."""
+
+WRITTEN_KEY = "type_written"
+"""The ``node.meta`` key holding what the checker last wrote to ``node.type`` (torch's view), so that a
+later run tells its own output from a type set by hand."""
 
 
 def _sym_dim(s: torch.SymInt) -> Any:

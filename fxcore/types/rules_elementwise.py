@@ -19,8 +19,9 @@ from typing import Any, Callable, Optional
 
 import torch
 
-from .rules_core import RuleContext, normalize_dim_index
-from .tensor_types import Dyn, ScalarType, TensorType, broadcast_dim
+from .rules_core import RuleContext, keeps_rank, normalize_dim_index
+from .relations import broadcast_dim
+from .tensor_types import Dyn, ScalarType, TensorType
 from .errors import GradualTypeError
 
 __all__ = ["elementwise_rules", "broadcast_operands", "promote_dtypes", "same_shape"]
@@ -136,6 +137,7 @@ def _pointwise(names: tuple, fn: Optional[Callable] = None, result_dtype: Option
 def same_shape(key: Any = "self", dtype: Optional[torch.dtype] = None, dtype_param: Optional[str] = None) -> Callable:
     """A rule whose result has the shape of operand ``key`` (optionally another dtype)."""
 
+    @keeps_rank(key, shape=True)
     def rule(ctx: RuleContext) -> Any:
         t = ctx.type(key)
         if isinstance(t, ScalarType):
@@ -148,6 +150,7 @@ def same_shape(key: Any = "self", dtype: Optional[torch.dtype] = None, dtype_par
     return rule
 
 
+@keeps_rank("self", shape=True)
 def _softmax(ctx: RuleContext) -> Any:
     t = ctx.tensor("self")
     if isinstance(t, TensorType):

@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 import torch
 
-from .rules_core import RuleContext
+from .rules_core import RuleContext, keeps_rank
 from .rules_elementwise import broadcast_operands
 from .rules_shape import _tensor_rule
 from .tensor_types import Dyn, TensorType
@@ -88,6 +88,12 @@ def broadcast_into(ctx: RuleContext, src: Any, out: Any, what: str) -> Any:
     return out
 
 
+def _weight_is_2d(ctx: RuleContext) -> bool:
+    w = ctx.tensor("weight")
+    return isinstance(w, TensorType) and w.rank == 2
+
+
+@keeps_rank("input", when=_weight_is_2d)
 @_tensor_rule
 def _linear(ctx: RuleContext, x: TensorType) -> Any:
     w = ctx.tensor("weight")
@@ -155,6 +161,7 @@ def _scaled(ctx: RuleContext, d: Any, groups: Any) -> Any:
 
 
 def _conv(transposed: bool) -> Callable:
+    @keeps_rank("input")
     def rule(ctx: RuleContext) -> Any:
         out_pad = ctx.arg("output_padding", 0) if transposed else 0
         return conv_type(ctx, ctx.tensor("input"), ctx.tensor("weight"), ctx.arg("stride"), ctx.arg("padding"),
@@ -175,8 +182,17 @@ def _norm_channels(ctx: RuleContext, x: TensorType, keys: tuple) -> None:
             ctx.equal(x.dims[1], p.dims[0], f"batch_norm: {k} size must equal the input channels (dim 1)")
 
 
-@_tensor_rule
-def _batch_norm(ctx: RuleContext, x: TensorType) -> Any:
+_BN_RANKS = {torch.nn.BatchNorm1d: (2, 3), torch.nn.BatchNorm2d: (4,), torch.nn.BatchNorm3d: (5,)}
+
+
+@keeps_rank("input", shape=True)
+def _batch_norm(ctx: RuleContext) -> Any:
+    """BatchNorm{1,2,3}d modules accept ranks (2, 3), 4 and 5 (an unknown input of a 2d/3d one gets its
+    rank, as torch's checker does); the functional form any rank >= 2."""
+    ranks = _BN_RANKS.get(type(ctx.module()))
+    x = ctx.tensor_of_rank("input", *ranks) if ranks else ctx.tensor("input")
+    if not isinstance(x, TensorType):
+        return Dyn
     if x.rank < 2:
         ctx.fail(f"batch_norm expects an input of rank >= 2, found {x!r}")
     _norm_channels(ctx, x, ("weight", "bias", "running_mean", "running_var"))
@@ -193,6 +209,7 @@ def _native_batch_norm(ctx: RuleContext) -> Any:
     return (x, stats, stats)
 
 
+@keeps_rank(0, shape=True)
 @_tensor_rule
 def _layer_norm(ctx: RuleContext, x: TensorType) -> Any:
     shape = tuple(ctx.dim(d) for d in ctx.arg("normalized_shape"))
@@ -217,6 +234,7 @@ def _native_layer_norm(ctx: RuleContext) -> Any:
     return (x, stats, stats)
 
 
+@keeps_rank(0, shape=True)
 @_tensor_rule
 def _group_norm(ctx: RuleContext, x: TensorType) -> Any:
     groups, c = ctx.int_value("num_groups"), ctx.resolve(x.dims[1]) if x.rank > 1 else Dyn
@@ -226,6 +244,7 @@ def _group_norm(ctx: RuleContext, x: TensorType) -> Any:
 
 
 def _pool(spatial: int, kind: str) -> Callable:
+    @keeps_rank(0)
     @_tensor_rule
     def rule(ctx: RuleContext, x: TensorType) -> Any:
         if x.rank not in (spatial + 1, spatial + 2):
