@@ -36,7 +36,7 @@ from .meta import TYPE_KEY, WRITTEN_KEY, meta_type, type_from_value
 from .relations import meet
 from .resolve import CallResolver
 from .rules_core import Constraint, RuleContext, TypeRules
-from .rules_elementwise import same_shape
+from .rules_elementwise import inplace
 from .tensor_types import Dyn, ScalarType, TensorType, as_type
 
 __all__ = ["infer_types", "substitute", "Inference", "hand_set_type", "write_types"]
@@ -100,6 +100,7 @@ class Inference:
         self._attr_types: dict = {}
         self._resolved: dict = {}
         self._modules: dict = {}
+        self._inplace: dict = {}
 
     # -- what rules call back into -------------------------------------------------------------
     def type_of_node(self, node: torch.fx.Node) -> Any:
@@ -274,10 +275,13 @@ class Inference:
         return True
 
     def _inplace_rule(self, op: Any) -> Any:
-        """An in-place op without its own rule returns its (mutated) ``self`` operand."""
-        if isinstance(op, str) and op in self.table and self.table.op(op).inplace_of:
-            return same_shape("self")
-        return None
+        """An in-place op without its own rule: its out-of-place op's rule, keeping the shape of ``self``."""
+        if not (isinstance(op, str) and op in self.table and self.table.op(op).inplace_of):
+            return None
+        if op not in self._inplace:
+            base = self.rules.lookup(self.table.op(op).inplace_of)
+            self._inplace[op] = inplace(base) if base is not None else None
+        return self._inplace[op]
 
     def _no_rule(self, node: torch.fx.Node, op: Any, hand: Any) -> Any:
         t = meta_type(node) if self.use_meta else Dyn

@@ -13,7 +13,7 @@ fxcore.types.rules_default.default_rules
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 import torch
 
@@ -69,8 +69,13 @@ def _bmm(ctx: RuleContext) -> Any:
     return _matmul(ctx)
 
 
-def _addmm(first: str, second: str) -> Callable:
+def _addmm(first: str, second: str, rank: int) -> Callable:
     def rule(ctx: RuleContext) -> Any:
+        _ranked(ctx, rank, first, second)
+        if rank == 3:
+            a, b = ctx.tensor(first), ctx.tensor(second)
+            if isinstance(a, TensorType) and isinstance(b, TensorType):
+                ctx.equal(a.dims[0], b.dims[0], "baddbmm: batch sizes must match")
         out = matmul_type(ctx, ctx.tensor(first), ctx.tensor(second))
         return broadcast_into(ctx, ctx.tensor("self"), out, "the added tensor")
 
@@ -103,7 +108,10 @@ def _linear(ctx: RuleContext, x: TensorType) -> Any:
         ctx.fail("linear input must have at least one dimension")
     ctx.equal(x.dims[-1], w.dims[-1], "linear: input features must equal weight.shape[-1] (in_features)")
     out = TensorType(x.dims[:-1] + w.dims[:-1], x.dtype or w.dtype)
-    return broadcast_into(ctx, ctx.tensor("bias", None), out, "linear bias")
+    bias = ctx.tensor("bias", None)
+    if w.rank == 1 and isinstance(bias, TensorType) and (x.rank == 2 or bias.rank != 0):
+        ctx.fail(f"linear with a 1-D weight takes only a 0-dim bias, and none for a 2-D input; found {bias!r}")
+    return broadcast_into(ctx, bias, out, "linear bias")
 
 
 def conv_out_dim(ctx: RuleContext, size: Any, k: Any, s: int, p: Any, d: int, transposed: bool = False,
@@ -120,11 +128,14 @@ def conv_out_dim(ctx: RuleContext, size: Any, k: Any, s: int, p: Any, d: int, tr
     return out
 
 
-def _padding(ctx: RuleContext, padding: Any, spatial: int, w: TensorType, dilation: tuple) -> tuple:
+def _padding(ctx: RuleContext, padding: Any, spatial: int, stride: tuple) -> Optional[tuple]:
+    """Per-dimension padding; None for ``'same'`` (the output keeps the input's spatial sizes)."""
     if padding == "valid":
         return (0,) * spatial
     if padding == "same":
-        return tuple(Dyn if not isinstance(k, int) else d * (k - 1) // 2 for k, d in zip(w.dims[2:], dilation))
+        if any(s != 1 for s in stride):
+            ctx.fail(f"padding='same' is not supported for strided convolutions (stride {stride})")
+        return None
     return _tuple(padding, spatial)
 
 
@@ -139,15 +150,20 @@ def conv_type(ctx: RuleContext, x: Any, w: Any, stride, padding, dilation, group
     batch = x.dims[:1] if x.rank == spatial + 2 else ()
     cin = x.dims[len(batch)]
     stride, dilation = _tuple(stride, spatial), _tuple(dilation, spatial)
-    padding, out_pad = _padding(ctx, padding, spatial, w, dilation), _tuple(out_pad, spatial)
+    padding, out_pad = _padding(ctx, padding, spatial, stride), _tuple(out_pad, spatial)
+    if transposed and any(o >= s and o >= d for o, s, d in zip(out_pad, stride, dilation)):
+        ctx.fail(f"output padding {out_pad} must be smaller than either stride {stride} or dilation {dilation}")
     if transposed:
         ctx.equal(cin, w.dims[0], "conv_transpose: input channels must equal weight.shape[0]")
         cout = _scaled(ctx, w.dims[1], groups)
     else:
         ctx.equal(cin, _scaled(ctx, w.dims[1], groups), "conv: input channels must equal weight.shape[1] * groups")
         cout = w.dims[0]
-    dims = tuple(conv_out_dim(ctx, x.dims[len(batch) + 1 + i], w.dims[2 + i], stride[i], padding[i], dilation[i],
-                              transposed, out_pad[i]) for i in range(spatial))
+    if padding is None:
+        dims = x.dims[len(batch) + 1:]
+    else:
+        dims = tuple(conv_out_dim(ctx, x.dims[len(batch) + 1 + i], w.dims[2 + i], stride[i], padding[i],
+                                  dilation[i], transposed, out_pad[i]) for i in range(spatial))
     out = TensorType(batch + (cout,) + dims, x.dtype or w.dtype)
     bias = ctx.tensor("bias", None) if ctx.names and "bias" in ctx.names else None
     if isinstance(bias, TensorType):
@@ -203,6 +219,8 @@ def _native_batch_norm(ctx: RuleContext) -> Any:
     x = ctx.type_of(ctx.node.args[0])
     if not isinstance(x, TensorType):
         return Dyn
+    if x.rank < 2:  # (the aten kernel checks no parameter size: neither do we)
+        ctx.fail(f"batch_norm expects an input of rank >= 2, found {x!r}")
     names = ctx.names or ()
     training = ctx.arg("training", False) if "training" in names else False
     stats = TensorType((x.dims[1],) if training and x.rank > 1 else (0,), x.dtype)  # eval: empty saved stats
@@ -237,9 +255,17 @@ def _native_layer_norm(ctx: RuleContext) -> Any:
 @keeps_rank(0, shape=True)
 @_tensor_rule
 def _group_norm(ctx: RuleContext, x: TensorType) -> Any:
-    groups, c = ctx.int_value("num_groups"), ctx.resolve(x.dims[1]) if x.rank > 1 else Dyn
-    if isinstance(c, int) and c % groups:
+    if x.rank < 2:
+        ctx.fail(f"group_norm expects an input of rank >= 2 (N, C, ...), found {x!r}")
+    groups, c = ctx.int_value("num_groups"), ctx.resolve(x.dims[1])
+    if isinstance(c, int) and (groups <= 0 or c % groups):
         ctx.fail(f"group_norm: {c} channels are not divisible into {groups} groups")
+    for k in ("weight", "bias"):
+        p = ctx.tensor(k, None)
+        if isinstance(p, TensorType):
+            if p.rank != 1:
+                ctx.fail(f"group_norm: {k} must be 1-D, found {p!r}")
+            ctx.equal(p.dims[0], x.dims[1], f"group_norm: {k} size must equal the input channels (dim 1)")
     return x
 
 
@@ -247,22 +273,42 @@ def _pool(spatial: int, kind: str) -> Callable:
     @keeps_rank(0)
     @_tensor_rule
     def rule(ctx: RuleContext, x: TensorType) -> Any:
+        if kind == "adaptive":
+            return _adaptive_pool(ctx, x, spatial)
         if x.rank not in (spatial + 1, spatial + 2):
             ctx.fail(f"{kind}_pool{spatial}d expects a {spatial + 2}-D (or unbatched) input, found {x!r}")
         lead = x.rank - spatial
-        if kind == "adaptive":
-            size = _tuple(ctx.arg("output_size"), spatial)
-            return x.with_dims(x.dims[:lead] + tuple(x.dims[lead + i] if s is None else ctx.dim(s)
-                                                     for i, s in enumerate(size)))
         k = _tuple(ctx.arg("kernel_size"), spatial)
         s = _tuple(ctx.arg("stride") or k, spatial)
         p = _tuple(ctx.arg("padding", 0), spatial)
         d = _tuple(ctx.arg("dilation", 1), spatial) if kind == "max" else (1,) * spatial
+        if any(2 * pi > ki for pi, ki in zip(p, k)):
+            ctx.fail(f"{kind}_pool{spatial}d: padding {p} must be at most half the kernel size {k}")
+        if any(si <= 0 for si in s):
+            ctx.fail(f"{kind}_pool{spatial}d: stride {s} must be positive")
         ceil = ctx.arg("ceil_mode", False)
         return x.with_dims(x.dims[:lead] + tuple(_pool_dim(ctx, x.dims[lead + i], k[i], s[i], p[i], d[i], ceil)
                                                  for i in range(spatial)))
 
     return rule
+
+
+def _adaptive_pool(ctx: RuleContext, x: TensorType, spatial: int) -> Any:
+    """Adaptive average pooling: ``None`` sizes keep the input's; an all-ones output of a 2d/3d pool is a mean
+    over the last dimensions, which torch computes for any leading rank."""
+    size = _tuple(ctx.arg("output_size"), spatial)
+    if spatial == 1 and None in size:
+        ctx.fail("adaptive_avg_pool1d takes int output sizes, found None")
+    if x.rank < spatial + 1:
+        ctx.fail(f"adaptive_avg_pool{spatial}d expects an input of rank >= {spatial + 1}, found {x!r}")
+    lead = x.rank - spatial
+    out = tuple(x.dims[lead + i] if s is None else ctx.dim(s) for i, s in enumerate(size))
+    if any(isinstance(o, int) and o < 0 for o in out):
+        ctx.fail(f"adaptive_avg_pool{spatial}d: output sizes {out} must be non-negative")
+    mean = spatial > 1 and not any(isinstance(o, int) and o != 1 for o in map(ctx.resolve, out))
+    if not mean and x.rank > spatial + 2:
+        ctx.fail(f"adaptive_avg_pool{spatial}d expects a {spatial + 2}-D (or unbatched) input, found {x!r}")
+    return x.with_dims(x.dims[:lead] + out)
 
 
 def _pool_dim(ctx: RuleContext, size: Any, k: int, s: int, p: int, d: int, ceil: bool) -> Any:
@@ -302,7 +348,7 @@ def nn_rules() -> dict:
     """``{op: rule}`` for the neural-network ops."""
     aten = torch.ops.aten
     rules = {"matmul": _matmul, "mm": _mm, "bmm": _bmm, aten.mm.default: _mm, aten.bmm.default: _bmm,
-             "addmm": _addmm("mat1", "mat2"), "baddbmm": _addmm("batch1", "batch2"), "linear": _linear,
+             "addmm": _addmm("mat1", "mat2", 2), "baddbmm": _addmm("batch1", "batch2", 3), "linear": _linear,
              aten.convolution.default: _aten_convolution, "batch_norm": _batch_norm, "layer_norm": _layer_norm,
              aten.native_batch_norm.default: _native_batch_norm,
              aten._native_batch_norm_legit_no_training.default: _native_batch_norm,
