@@ -30,20 +30,18 @@ import torch.fx
 
 from unify import Var, reify, unify
 
-from .compat import ViewState, project, structure_type, torch_view_rules
-from .errors import GradualTypeError, MissingTypeRuleError
+from .calls import CallTyping, hand_set_type
+from .compat import project, structure_type, torch_view_rules
+from .errors import GradualTypeError
 from .meta import TYPE_KEY, WRITTEN_KEY, meta_type, type_from_value
-from .relations import meet
 from .resolve import CallResolver
-from .rules_core import Constraint, RuleContext, TypeRules
-from .rules_elementwise import inplace
+from .rules_core import Constraint, TypeRules
 from .tensor_types import Dyn, ScalarType, TensorType, as_type
 
 __all__ = ["infer_types", "substitute", "Inference", "hand_set_type", "write_types"]
 
 MAX_PASSES = 4
 _CALLS = frozenset({"call_function", "call_method", "call_module"})
-_RULE_ERRORS = (IndexError, ValueError, KeyError, AttributeError, TypeError, ZeroDivisionError)
 
 
 def substitute(t: Any, s: Mapping) -> Any:
@@ -66,25 +64,12 @@ def substitute(t: Any, s: Mapping) -> Any:
     return t
 
 
-def hand_set_type(node: torch.fx.Node) -> Any:
-    """The type set by hand on a node (``node.type``), or None; what the checker wrote itself is not one.
-
-    >>> g = torch.fx.Graph(); x = g.placeholder('x'); x.type = TensorType((2, Dyn))
-    >>> hand_set_type(x)
-    TensorType((2, Dyn))
-    """
-    t = node.type
-    if t is None or t is node.meta.get(WRITTEN_KEY):
-        return None
-    t = as_type(t)
-    return None if t == Dyn else t
-
-
-class Inference:
+class Inference(CallTyping):
     """One type inference over a GraphModule: node types (and torch's views), the substitution, the constraints."""
 
     def __init__(self, gm: torch.fx.GraphModule, rules: TypeRules, table: Any = None, env: Optional[Mapping] = None,
-                 symbolic: bool = False, use_meta: bool = True, strict: bool = False, view: bool = False) -> None:
+                 symbolic: bool = False, use_meta: bool = True, strict: bool = False, view: bool = False,
+                 memo: bool = True) -> None:
         from fxcore.ops import default_table
 
         self.gm, self.rules, self.table = gm, rules, default_table() if table is None else table
@@ -95,12 +80,16 @@ class Inference:
         self.subst: dict = {}
         self.constraints: list = []
         self.untyped: list = []
-        self.resolver = CallResolver(self.table, gm)
+        self.resolver = CallResolver(self.table, gm, memo)
+        self.memo = memo
         self._fresh: dict = {}
         self._attr_types: dict = {}
         self._resolved: dict = {}
         self._modules: dict = {}
         self._inplace: dict = {}
+        self._results: dict = {}
+        self._views: dict = {}
+        self.effects = 0  # operand refinements so far: a rule application that made one is not memoized
 
     # -- what rules call back into -------------------------------------------------------------
     def type_of_node(self, node: torch.fx.Node) -> Any:
@@ -128,6 +117,7 @@ class Inference:
 
     def refine_node(self, node: torch.fx.Node, t: Any) -> None:
         """An operand of unknown type turned out to be ``t`` (its view follows when it was unknown too)."""
+        self.effects += 1
         self.types[node] = t
         if self.view is not None and self.view.get(node, Dyn) == Dyn:
             self.view[node] = t
@@ -209,149 +199,55 @@ class Inference:
             t = t.with_dims(Var(f"{node.name}.{i}") if d == Dyn else d for i, d in enumerate(t.dims))
         return substitute(t, self.subst)
 
-    def _resolve(self, node: torch.fx.Node) -> tuple:
+    def _resolve(self, node: torch.fx.Node, key: Any, nodes: list) -> tuple:
         """``(op, operands, param names)``; memoized per node across the passes of a refinement."""
         if not self.symbolic:
-            return self.resolver(node)
+            return self.resolver.resolve(node, key, nodes)
         found = self._resolved.get(node)
         if found is None:
-            found = self._resolved[node] = self.resolver(node)
+            found = self._resolved[node] = self.resolver.resolve(node, key, nodes)
         return found
 
-    def _call(self, node: torch.fx.Node) -> None:
-        op, operands, names = self._resolve(node)
-        rule = self.rules.lookup(op, node.target if node.op == "call_function" else None) or self._inplace_rule(op)
-        hand = hand_set_type(node)
-        if rule is None:
-            t = self._no_rule(node, op, hand)
-        else:
-            t = self._apply(rule, node, op, operands, names, self, hand)
-            if self.use_meta and not self.symbolic and _has_meta(node):
-                t = self._meet_meta(node, op, t)
-        self.types[node] = t
-        if self.view is not None:
-            self.view[node] = self._view_type(node, t, op, operands, names, rule, hand)
-
-    def _apply(self, rule: Any, node: torch.fx.Node, op: Any, operands: tuple, names: Any, state: Any,
-               hand: Any) -> Any:
-        ctx = RuleContext(node, op, operands, names, state)
-        try:
-            if hand is not None and isinstance(hand, TensorType):
-                _use_hand_set_type(ctx, rule, hand, self)
-            t = rule(ctx)
-            return t if hand is None else self._meet_hand_set(ctx, t, hand)
-        except GradualTypeError as e:
-            raise e.at(node.name, op, ctx.input_types()) from None
-        except _RULE_ERRORS as e:
-            raise GradualTypeError(f"the type rule failed with {e!r}", node=node.name, op=op,
-                                   input_types=ctx.input_types()) from e
-
-    def _meet_hand_set(self, ctx: RuleContext, t: Any, hand: Any) -> Any:
-        if self.symbolic and isinstance(t, TensorType) and isinstance(hand, TensorType) and t.rank == hand.rank:
-            return t.with_dims(ctx.equal(a, b, "the type set by hand on this node") for a, b in zip(t.dims, hand.dims))
-        try:
-            return meet(t, hand)
-        except GradualTypeError:
-            ctx.fail(f"the inferred type {t!r} is inconsistent with the type set by hand {hand!r}",
-                     hint="fix the annotation (node.type) or the model")
-
-    def _view_type(self, node: torch.fx.Node, t: Any, op: Any, operands: tuple, names: Any, rule: Any,
-                   hand: Any) -> Any:
-        """torch's view of a call node: ours unless torch's rule differs or an input's view does."""
-        view_rule = self.view_rules.get(op) if type(op) is str else None
-        if view_rule is not None:
-            v = self._apply(view_rule, node, op, operands, names, ViewState(self), None)
-            if v is not None:
-                return v if hand is None else meet(v, hand)
-        if rule is None or self._inputs_agree(node):
-            return t
-        return self._apply(rule, node, op, operands, names, ViewState(self), hand)
-
-    def _inputs_agree(self, node: torch.fx.Node) -> bool:
-        types, view = self.types, self.view
-        for n in node.all_input_nodes:
-            if view.get(n) is not types.get(n):
-                return False
-        return True
-
-    def _inplace_rule(self, op: Any) -> Any:
-        """An in-place op without its own rule: its out-of-place op's rule, keeping the shape of ``self``."""
-        if not (isinstance(op, str) and op in self.table and self.table.op(op).inplace_of):
-            return None
-        if op not in self._inplace:
-            base = self.rules.lookup(self.table.op(op).inplace_of)
-            self._inplace[op] = inplace(base) if base is not None else None
-        return self._inplace[op]
-
-    def _no_rule(self, node: torch.fx.Node, op: Any, hand: Any) -> Any:
-        t = meta_type(node) if self.use_meta else Dyn
-        if hand is not None:
-            return meet(t, hand)
-        if t == Dyn:
-            if self.strict:
-                raise MissingTypeRuleError("no inference rule for this op", node=node.name, op=op,
-                                           hint="add one with default_rules().extended({op: rule}) and pass "
-                                                "the new registry as GraphTypeChecker(env, gm, rules)")
-            self.untyped.append(node)
-        return t
-
-    def _meet_meta(self, node: torch.fx.Node, op: Any, t: Any) -> Any:
-        recorded = meta_type(node)
-        try:
-            return meet(t, recorded)
-        except GradualTypeError:
-            raise GradualTypeError(f"inferred type {t!r} is inconsistent with the recorded meta type {recorded!r}",
-                                   node=node.name, op=op,
-                                   hint="the graph's meta['val'] is stale or the graph is ill-typed") from None
-
-
-def _use_hand_set_type(ctx: RuleContext, rule: Any, hand: TensorType, inference: "Inference") -> None:
-    """A rule that keeps its operand's rank (or shape): the hand-set result type tells about the operand."""
-    marked = getattr(rule, "keeps_rank", None)
-    if marked is None:
-        return
-    key, when, shape = marked
-    value = ctx.arg(key, None)
-    if not isinstance(value, torch.fx.Node) or (when is not None and not when(ctx)):
-        return
-    t = ctx.type_of(value)
-    if t == Dyn:
-        t = ctx.refine_operand(key, TensorType(tuple(ctx.fresh() for _ in range(hand.rank))))
-    if shape and isinstance(t, TensorType) and t.rank == hand.rank and ctx._state is inference:
-        inference.types[value] = inference._meet_hand_set(ctx, t, hand)
-
-
-def _has_meta(node: torch.fx.Node) -> bool:
-    meta = node.meta
-    return "val" in meta or "example_value" in meta or "tensor_meta" in meta
 
 
 def infer_types(gm: torch.fx.GraphModule, rules: Optional[TypeRules] = None, *, table: Any = None,
                 env: Optional[Mapping] = None, symbolic: bool = False, use_meta: bool = True,
-                strict: bool = False, annotate: bool = True, view: bool = False) -> "Inference":
+                strict: bool = False, annotate: bool = True, view: bool = False, memo: bool = True) -> "Inference":
     """Run inference; with ``annotate`` store each type in ``node.meta['type']`` (and with ``view``, torch's
     view of it in ``node.type``).
 
     Returns the :class:`Inference` (its ``types``, ``view``, ``subst``, ``constraints``, ``untyped``).
+    ``memo=False`` types every node on its own (no replay of an equal call: for checking the memos).
     """
     if rules is None:
         from .rules_default import default_rules
 
         rules = default_rules()
-    inf = Inference(gm, rules, table, env, symbolic, use_meta, strict, view)
+    inf = Inference(gm, rules, table, env, symbolic, use_meta, strict, view, memo)
     inf.types = inf.run()
     if annotate:
         write_types(inf)
     return inf
 
 
+# Node.__setattr__ re-files the node in the graph's find_nodes table (a dict popped and refilled) on every attribute
+# write, which grows faster than the graph (6.3x from 10k to 40k nodes where a plain write grows 4.2x, bench_types);
+# the table is keyed by op and target only, so writing ``type`` need not touch it (and leaves find_nodes' order alone).
+def _set_type(node: torch.fx.Node, t: Any) -> None:
+    object.__setattr__(node, "type", t)
+
+
 def write_types(inf: Inference) -> None:
     """Store the precise types in ``meta['type']`` and, when computed, torch's views in ``node.type``."""
-    view = inf.view
+    view, set_attr = inf.view, object.__setattr__
+    if view is None:
+        for node, t in inf.types.items():
+            node.meta[TYPE_KEY] = t
+        return
     for node, t in inf.types.items():
-        meta = node.meta
+        meta, v = node.meta, view[node]
+        if type(v) is not TensorType:
+            v = project(v)
         meta[TYPE_KEY] = t
-        if view is not None:
-            v = project(view[node])
-            node.type = v
-            meta[WRITTEN_KEY] = v
+        meta[WRITTEN_KEY] = v
+        set_attr(node, "type", v)  # see _set_type

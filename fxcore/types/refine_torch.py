@@ -135,7 +135,7 @@ def _fresh_dims(t: Any, counter: Any) -> Any:
 
 
 def _set_type(node: torch.fx.Node, t: Any) -> None:
-    node.type = t
+    object.__setattr__(node, "type", t)  # as infer.write_types: FX's __setattr__ re-files the node, superlinearly
     node.meta[WRITTEN_KEY] = t  # ours, not a type set by hand
 
 

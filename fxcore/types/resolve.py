@@ -26,11 +26,14 @@ from typing import Any, Mapping, Optional
 import torch
 import torch.fx
 
-__all__ = ["CallResolver", "bind_schema"]
+from .tensor_types import TensorType
+
+__all__ = ["CallResolver", "bind_schema", "typed_key"]
 
 _LITERALS = frozenset({int, float, bool, str, type(None), torch.dtype, torch.device, torch.layout,
                        torch.memory_format, type(Ellipsis)})
 _NODE = torch.fx.Node
+_TT = TensorType
 
 
 class _Slot:
@@ -52,8 +55,16 @@ class _Uncacheable(Exception):
     pass
 
 
-def _key(value: Any, slots: dict) -> Any:
-    """A hashable key for an argument: nodes as their slot, literals with their type, containers tagged."""
+_PLAIN = frozenset({int, str, type(None)})  # literals no other literal equals: they stand for themselves
+
+
+def _encode(value: Any, out: list, slots: dict) -> None:
+    """Append a prefix encoding of an argument to ``out``.
+
+    A node is its slot (a unique object: the index of its first occurrence); an int, str or None
+    itself; another literal is tagged with its type (``True`` and ``1.0`` equal ``1``); a container is
+    its type, its length, then its elements. Tensors, dicts and user objects raise ``_Uncacheable``.
+    """
     t = type(value)
     if t is _NODE:
         slot = slots.get(value)
@@ -61,14 +72,83 @@ def _key(value: Any, slots: dict) -> Any:
             if len(slots) == len(_SLOTS):
                 raise _Uncacheable
             slot = slots[value] = _SLOTS[len(slots)]
-        return slot
-    if t in _LITERALS:
-        return (t, value)
-    if t is tuple or t is list:
-        return (t, *(_key(v, slots) for v in value))
-    if t is slice:
-        return (slice, _key(value.start, slots), _key(value.stop, slots), _key(value.step, slots))
-    raise _Uncacheable  # tensors, dicts, user objects: bind this call on its own
+        out.append(slot)
+    elif t in _PLAIN:
+        out.append(value)
+    elif t in _LITERALS:
+        out.append(t)
+        out.append(value)
+    elif t is tuple or t is list or isinstance(value, (tuple, list)):  # FX's immutable_list too
+        out.append(t)
+        out.append(len(value))
+        for v in value:
+            _encode(v, out, slots)
+    elif t is slice:
+        out.append(slice)
+        _encode(value.start, out, slots)
+        _encode(value.stop, out, slots)
+        _encode(value.step, out, slots)
+    else:
+        raise _Uncacheable
+
+
+def _dtypes(t: Any) -> Any:
+    """What ``==`` on types leaves out: the dtypes (of a tensor type, or of the tensors in a tuple type)."""
+    if type(t) is tuple:
+        return tuple(_dtypes(e) for e in t)
+    return getattr(t, "dtype", None)
+
+
+def _encode_typed(value: Any, out: list, types: dict, default: Any) -> None:
+    """As `_encode`, with a node encoded by its type and dtype instead of its slot."""
+    t = type(value)
+    if t is _NODE:
+        vt = types.get(value, default)
+        out.append(vt)
+        out.append(_dtypes(vt))
+    elif t in _PLAIN:
+        out.append(value)
+    elif t in _LITERALS:
+        out.append(t)
+        out.append(value)
+    elif t is tuple or t is list or isinstance(value, (tuple, list)):
+        out.append(t)
+        out.append(len(value))
+        for v in value:
+            _encode_typed(v, out, types, default)
+    elif t is slice:
+        out.append(slice)
+        for v in (value.start, value.stop, value.step):
+            _encode_typed(v, out, types, default)
+    else:
+        raise _Uncacheable
+
+
+def typed_key(node: torch.fx.Node, types: dict, default: Any) -> Any:
+    """The call shape of ``node`` with its argument nodes replaced by their types (``types``, else ``default``).
+
+    Two calls with the same typed key get the same type from a pure rule; None if an argument is not a literal.
+    """
+    out = [node.op, node.target]
+    try:
+        for a in node.args:
+            t = type(a)
+            if t is _NODE:  # the commonest arguments, inline
+                vt = types.get(a, default)
+                out.append(vt)
+                out.append(vt.dtype if type(vt) is _TT else _dtypes(vt))
+            elif t is int:
+                out.append(a)
+            else:
+                _encode_typed(a, out, types, default)
+        if node.kwargs:
+            out.append(dict)
+            for k, v in node.kwargs.items():
+                out.append(k)
+                _encode_typed(v, out, types, default)
+    except _Uncacheable:
+        return None
+    return tuple(out)
 
 
 def _template(value: Any, slot_of: Mapping) -> Any:
@@ -110,32 +190,65 @@ class CallResolver:
     """``resolver(node) -> (op, operands, param names or None)`` for call nodes, memoized by call shape.
 
     ``table`` is the op table; ``root`` the GraphModule owning call_module targets (None: the
-    node's graph's owner).
+    node's graph's owner). `key` gives a node's call shape (hashable, or None) and its argument
+    nodes in slot order; `resolve` binds with it.
     """
 
-    def __init__(self, table: Any, root: Optional[torch.nn.Module]) -> None:
-        self.table, self.root = table, root
+    def __init__(self, table: Any, root: Optional[torch.nn.Module], memo: bool = True) -> None:
+        self.table, self.root, self.memo = table, root, memo
         self._memo: dict = {}
         self.hits = 0
 
     def __call__(self, node: torch.fx.Node) -> tuple:
+        key, nodes = self.key(node)
+        return self.resolve(node, key, nodes)
+
+    @staticmethod
+    def key(node: torch.fx.Node) -> tuple:
+        """``(call shape, argument nodes in slot order)``; the shape is None when an argument is not a literal."""
         slots: dict = {}
+        out = [node.op, node.target]
         try:
-            key = (node.op, node.target, _key(node.args, slots), _key(tuple(node.kwargs.items()), slots))
+            for a in node.args:
+                t = type(a)
+                if t is _NODE and len(slots) < len(_SLOTS):  # the commonest arguments, inline
+                    slot = slots.get(a)
+                    if slot is None:
+                        slot = slots[a] = _SLOTS[len(slots)]
+                    out.append(slot)
+                elif t is int:
+                    out.append(a)
+                else:
+                    _encode(a, out, slots)
+            if node.kwargs:
+                out.append(dict)
+                for k, v in node.kwargs.items():
+                    out.append(k)
+                    _encode(v, out, slots)
+        except _Uncacheable:
+            return None, list(slots)
+        return tuple(out), list(slots)  # (hashed where it is looked up: an unhashable literal raises TypeError there)
+
+    def resolve(self, node: torch.fx.Node, key: Any, nodes: list) -> tuple:
+        """Bind ``node`` (whose `key` is ``key, nodes``), replaying an earlier binding of the same call shape."""
+        if key is None or not self.memo:
+            return self._bind(node)
+        try:
             entry = self._memo.get(key)
-        except (_Uncacheable, TypeError):  # TypeError: an unhashable literal or target
+        except TypeError:  # an unhashable literal or target
             return self._bind(node)
         if entry is None:
             found = self._bind(node)
+            slot_of = {n: _SLOTS[i] for i, n in enumerate(nodes)}
             try:
-                entry = self._memo[key] = (found[0], _template(found[1], slots), found[2])
+                self._memo[key] = (found[0], _template(found[1], slot_of), found[2])
             except KeyError:  # an operand node that is not an argument node: never replay this one
                 self._memo[key] = False
             return found
         if entry is False:
             return self._bind(node)
         self.hits += 1
-        return entry[0], _fill(entry[1], list(slots)), entry[2]
+        return entry[0], _fill(entry[1], nodes), entry[2]
 
     def _bind(self, node: torch.fx.Node) -> tuple:
         found = self.table.resolve_node(node)

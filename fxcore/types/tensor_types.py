@@ -94,12 +94,11 @@ def _dim(d: Any) -> Any:
                            "expression")
 
 
-@dataclasses.dataclass(frozen=True)
 class TensorType:
     """A tensor type: a tuple of dimensions (int, ``Dyn`` or symbolic) and an optional dtype.
 
-    ``==`` and ``hash`` compare the dimensions only (torch's TensorType has no dtype at all);
-    compare ``.dtype`` explicitly when it matters.
+    A frozen, hashable value. ``==`` and ``hash`` compare the dimensions only (torch's TensorType
+    has no dtype at all); compare ``.dtype`` explicitly when it matters.
 
     >>> TensorType((1, Dyn, 3))
     TensorType((1, Dyn, 3))
@@ -113,11 +112,38 @@ class TensorType:
     Dyn, ScalarType, as_type
     """
 
-    dims: tuple
-    dtype: Optional[torch.dtype] = dataclasses.field(default=None, compare=False)
+    __slots__ = ("dims", "dtype", "_hash")
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "dims", tuple(_dim(d) for d in self.dims))
+    def __init__(self, dims: Any, dtype: Optional[torch.dtype] = None) -> None:
+        dims = tuple(dims)
+        for d in dims:
+            if type(d) is not int and d is not Dyn and type(d) is not Var:
+                dims = tuple(_dim(e) for e in dims)
+                break
+        _SET_DIMS(self, dims)
+        _SET_DTYPE(self, dtype)
+        _SET_HASH(self, None)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}: TensorType is immutable, use "
+                                              "with_dims()")
+
+    __delattr__ = __setattr__
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not TensorType:
+            return NotImplemented
+        return self is other or self.dims == other.dims
+
+    def __hash__(self) -> int:
+        h = self._hash
+        if h is None:
+            h = hash(("TensorType", self.dims))
+            _SET_HASH(self, h)
+        return h
+
+    def __reduce__(self):
+        return (TensorType, (self.dims, self.dtype))
 
     @classmethod
     def __class_getitem__(cls, dims: Any) -> "TensorType":
@@ -135,11 +161,14 @@ class TensorType:
 
     def with_dims(self, dims) -> "TensorType":
         """The same dtype with other dimensions."""
-        return TensorType(tuple(dims), self.dtype)
+        return TensorType(dims, self.dtype)
 
     def __repr__(self) -> str:
         dims = "(" + ", ".join(map(repr, self.dims)) + ("," if len(self.dims) == 1 else "") + ")"
         return f"TensorType({dims})" if self.dtype is None else f"TensorType({dims}, {self.dtype})"
+
+
+_SET_DIMS, _SET_DTYPE, _SET_HASH = (getattr(TensorType, n).__set__ for n in ("dims", "dtype", "_hash"))
 
 
 @dataclasses.dataclass(frozen=True)
