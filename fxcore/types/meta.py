@@ -73,7 +73,12 @@ def type_from_value(val: Any) -> Any:
     meta_type
     """
     if isinstance(val, torch.Tensor):
-        return TensorType(tuple(_scalar_dim(d) for d in val.shape), val.dtype)
+        dims = tuple(val.shape)
+        for d in dims:
+            if type(d) is not int:
+                dims = tuple(_scalar_dim(d) for d in dims)
+                break
+        return TensorType(dims, val.dtype)
     if isinstance(val, torch.SymInt):
         return ScalarType(int, _sym_dim(val))
     if isinstance(val, (torch.SymFloat, torch.SymBool)):

@@ -191,10 +191,10 @@ def _prelu(ctx: RuleContext) -> Any:
         if w.rank > 1:
             ctx.fail(f"prelu: the weight must be a scalar or 1-D tensor, found {w!r}")
         n = ctx.resolve(w.dims[0]) if w.rank else 1
-        if n != 1 and isinstance(x, TensorType) and x.rank == 0:
+        if isinstance(n, int) and n != 1 and isinstance(x, TensorType) and x.rank == 0:
             ctx.fail(f"prelu: a 0-dim input takes a weight of one value, found {w!r}")
         c = (ctx.resolve(x.dims[1]) if x.rank > 1 else 1) if isinstance(x, TensorType) else Dyn
-        if n != 1:
+        if isinstance(n, int) and n != 1:
             ctx.equal(n, c, "prelu: the weight must have 1 value or one per input channel")
     return same_shape("self")(ctx)
 

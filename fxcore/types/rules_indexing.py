@@ -47,31 +47,33 @@ def slice_length(ctx: RuleContext, size: Any, start: Any, stop: Any, step: Any) 
 
 
 def _index_tensor(ctx: RuleContext, t: TensorType, index: tuple) -> Any:
-    """Basic indexing: ints drop a dim, slices shorten it, None inserts one, Ellipsis fills."""
-    if sum(1 for i in index if i is Ellipsis) > 1:
-        ctx.fail("an index can only have a single ellipsis")
-    used = sum(1 for i in index if i is not None and i is not Ellipsis)
-    if used > t.rank:
-        ctx.fail(f"too many indices ({used}) for a tensor of rank {t.rank} ({t!r})")
-    if Ellipsis not in index:
-        index = tuple(index) + (Ellipsis,)
-    pos = index.index(Ellipsis)
-    index = index[:pos] + (slice(None),) * (t.rank - used) + index[pos + 1:]
-    out, d = [], 0
+    """Basic indexing, as torch applies it (``applySlicing``): a dimension pointer walks the result; an int
+    selects (drops) the dimension at the pointer, a slice shortens it, None inserts one, and each
+    Ellipsis moves the pointer by the number of dimensions no index names (so several are allowed)."""
+    if any(isinstance(i, torch.fx.Node) and not isinstance(ctx.type_of(i), ScalarType) for i in index):
+        return Dyn  # advanced indexing: left unknown (meta['val'] types it when present)
+    specified = sum(1 for i in index if i is not None and i is not Ellipsis)
+    if specified > t.rank:
+        ctx.fail(f"too many indices ({specified}) for a tensor of rank {t.rank} ({t!r})")
+    out, d = list(t.dims), 0
     for i in index:
-        if i is None:
-            out.append(1)
-            continue
-        if isinstance(i, slice):
-            out.append(slice_length(ctx, t.dims[d], i.start, i.stop, i.step))
-        elif isinstance(ctx.type_of(i), TensorType) or ctx.type_of(i) == Dyn:
-            return Dyn  # advanced indexing: left unknown (meta['val'] types it when present)
+        if i is Ellipsis:
+            d += t.rank - specified
+        elif i is None:
+            if d > len(out):
+                ctx.fail(f"cannot insert a dimension at {d} into a result of rank {len(out)}")
+            out.insert(d, 1)
+            d += 1
+        elif d >= len(out):
+            ctx.fail(f"index {i!r} names dimension {d} of a result of rank {len(out)}")
+        elif isinstance(i, slice):
+            out[d] = slice_length(ctx, out[d], i.start, i.stop, i.step)
+            d += 1
         else:
-            size = ctx.resolve(t.dims[d])
-            k = ctx.dim(i)
+            size, k = ctx.resolve(out[d]), ctx.dim(i)
             if isinstance(size, int) and isinstance(k, int) and not -size <= k < size:
                 ctx.fail(f"index {k} is out of bounds for dimension {d} of size {size}")
-        d += 1
+            del out[d]
     return TensorType(tuple(out), t.dtype)
 
 
@@ -176,15 +178,15 @@ def _gather(ctx: RuleContext, t: TensorType) -> Any:
     idx = ctx.tensor("index")
     if not isinstance(idx, TensorType):
         return Dyn
-    if idx.rank != t.rank and not (t.rank == 0 and idx.rank <= 1):
+    if max(idx.rank, 1) != max(t.rank, 1):  # torch compares ranks with 0-dim counted as 1
         ctx.fail(f"gather: the index must have the rank of the input ({t.rank}), found {idx!r}")
-    for i, (a, b) in enumerate(zip(ctx_resolved(ctx, idx.dims), ctx_resolved(ctx, t.dims))):
+    for i, (a, b) in enumerate(zip(_resolved(ctx, idx.dims), _resolved(ctx, t.dims))):
         if i != dim and isinstance(a, int) and isinstance(b, int) and a > b:
             ctx.fail(f"gather: index size {a} exceeds the input size {b} at dimension {i}")
     return TensorType(idx.dims, t.dtype)
 
 
-def ctx_resolved(ctx: RuleContext, dims: tuple) -> list:
+def _resolved(ctx: RuleContext, dims: tuple) -> list:
     return [ctx.resolve(d) for d in dims]
 
 
@@ -214,10 +216,6 @@ def _roll(ctx: RuleContext, t: TensorType) -> Any:
     for d in dims:
         normalize_dim_index(d, t.rank, ctx)
     return t
-
-
-def _same(ctx: RuleContext) -> Any:
-    return ctx.type(0)
 
 
 def _numel(ctx: RuleContext) -> Any:

@@ -121,7 +121,10 @@ def conv_out_dim(ctx: RuleContext, size: Any, k: Any, s: int, p: Any, d: int, tr
     if not (isinstance(size, int) and isinstance(k, int) and isinstance(p, int)):
         return ctx.fresh()
     if transposed:
-        return (size - 1) * s - 2 * p + d * (k - 1) + out_pad + 1
+        out = (size - 1) * s - 2 * p + d * (k - 1) + out_pad + 1
+        if out <= 0:
+            ctx.fail(f"the transposed convolution (kernel {k}, stride {s}, padding {p}) gives output size {out}")
+        return out
     out = (size + 2 * p - d * (k - 1) - 1) // s + 1
     if out <= 0:
         ctx.fail(f"the window (kernel {k}, dilation {d}, padding {p}) is larger than the input size {size}")
@@ -145,6 +148,8 @@ def conv_type(ctx: RuleContext, x: Any, w: Any, stride, padding, dilation, group
     if not (isinstance(x, TensorType) and isinstance(w, TensorType)):
         return Dyn
     spatial = w.rank - 2
+    if spatial < 1:
+        ctx.fail(f"a convolution weight has at least 3 dimensions, found {w!r}")
     if x.rank not in (spatial + 1, spatial + 2):
         ctx.fail(f"conv with a {w.rank}-D weight expects a {spatial + 2}-D (or unbatched) input, found {x!r}")
     batch = x.dims[:1] if x.rank == spatial + 2 else ()
@@ -176,9 +181,12 @@ def _scaled(ctx: RuleContext, d: Any, groups: Any) -> Any:
     return d * groups if isinstance(d, int) and isinstance(groups, int) else (d if groups == 1 else Dyn)
 
 
-def _conv(transposed: bool) -> Callable:
+def _conv(transposed: bool, spatial: int) -> Callable:
     @keeps_rank("input")
     def rule(ctx: RuleContext) -> Any:
+        w = ctx.tensor("weight")
+        if isinstance(w, TensorType) and w.rank != spatial + 2:
+            ctx.fail(f"a {spatial}-d convolution takes a {spatial + 2}-D weight, found {w!r}")
         out_pad = ctx.arg("output_padding", 0) if transposed else 0
         return conv_type(ctx, ctx.tensor("input"), ctx.tensor("weight"), ctx.arg("stride"), ctx.arg("padding"),
                          ctx.arg("dilation"), ctx.arg("groups"), transposed, out_pad)
@@ -237,7 +245,9 @@ def _layer_norm(ctx: RuleContext, x: TensorType) -> Any:
         ctx.equal(d, s, "layer_norm: trailing input dimensions must equal normalized_shape")
     for k in ("weight", "bias"):
         p = ctx.tensor(k, None)
-        if isinstance(p, TensorType) and p.rank == len(shape):
+        if isinstance(p, TensorType):
+            if p.rank != len(shape):
+                ctx.fail(f"layer_norm: {k} {p!r} must have the shape normalized_shape {shape}")
             for d, s in zip(p.dims, shape):
                 ctx.equal(d, s, f"layer_norm: {k} shape must equal normalized_shape")
     return x
@@ -316,7 +326,11 @@ def _pool_dim(ctx: RuleContext, size: Any, k: int, s: int, p: int, d: int, ceil:
     if not isinstance(size, int) or not ceil:
         return conv_out_dim(ctx, size, k, s, p, d)
     out = -(-(size + 2 * p - d * (k - 1) - 1) // s) + 1
-    return out - 1 if (out - 1) * s >= size + p else out
+    out = out - 1 if (out - 1) * s >= size + p else out
+    if out <= 0:
+        ctx.fail(f"the pooling window (kernel {k}, dilation {d}, padding {p}) leaves no output of an input of size "
+                 f"{size}")
+    return out
 
 
 def _max_pool_with_indices(ctx: RuleContext) -> Any:
@@ -336,12 +350,18 @@ def _embedding(ctx: RuleContext) -> Any:
 
 
 def _sdpa(ctx: RuleContext) -> Any:
+    """What torch checks (CPU): ranks >= 2, query and key head sizes; batch dimensions broadcast. Its fused
+    kernel does not check that key and value have the same length, so neither does this rule."""
     q, k, v = ctx.tensor("query"), ctx.tensor("key"), ctx.tensor("value")
     if not all(isinstance(t, TensorType) for t in (q, k, v)):
         return Dyn
+    if min(q.rank, k.rank, v.rank) < 2:
+        ctx.fail(f"attention: query, key and value must be at least 2-D, found {q!r}, {k!r}, {v!r}")
     ctx.equal(q.dims[-1], k.dims[-1], "attention: query and key head sizes must match")
-    ctx.equal(k.dims[-2], v.dims[-2], "attention: key and value lengths must match")
-    return q.with_dims(q.dims[:-1] + v.dims[-1:])
+    batch = broadcast_operands(ctx, [TensorType(t.dims[:-2]) for t in (q, k, v)])
+    if not isinstance(batch, TensorType):
+        return Dyn
+    return TensorType(batch.dims + (q.dims[-2], v.dims[-1]), q.dtype)
 
 
 def nn_rules() -> dict:
@@ -357,8 +377,8 @@ def nn_rules() -> dict:
              aten.max_pool2d_with_indices.default: _max_pool_with_indices, "embedding": _embedding,
              "scaled_dot_product_attention": _sdpa}
     for n in (1, 2, 3):
-        rules[f"conv{n}d"] = _conv(False)
-        rules[f"conv_transpose{n}d"] = _conv(True)
+        rules[f"conv{n}d"] = _conv(False, n)
+        rules[f"conv_transpose{n}d"] = _conv(True, n)
         for kind in ("max", "avg", "adaptive"):
             rules[f"{kind}_pool{n}d" if kind != "adaptive" else f"adaptive_avg_pool{n}d"] = _pool(n, kind)
     return rules
