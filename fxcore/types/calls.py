@@ -99,8 +99,9 @@ class CallTyping:
         view[node] = self._view_type(node, t, hit[1], None, hit[2], None, key, nodes)
 
     def _call_slow(self, node: torch.fx.Node, hand: Any, memo_key: Any) -> None:
-        key, nodes = self.resolver.key(node)
-        op, operands, names = self._resolve(node, key, nodes)
+        found = self._resolved.get(node)  # symbolic passes bind each node once
+        key, nodes = (None, None) if found is not None else self.resolver.key(node)
+        op, operands, names = found if found is not None else self._resolve(node, key, nodes)
         rule = self.rules.lookup(op, node.target if node.op == "call_function" else None) or self._inplace_rule(op)
         effects = self.effects
         if rule is None:

@@ -116,13 +116,17 @@ def _linear(ctx: RuleContext, x: TensorType) -> Any:
 
 def conv_out_dim(ctx: RuleContext, size: Any, k: Any, s: int, p: Any, d: int, transposed: bool = False,
                  out_pad: int = 0) -> Any:
-    """One spatial output size of a (transposed) convolution or pooling window."""
+    """One spatial output size of a (transposed) convolution or pooling window.
+
+    A transposed convolution with a negative output size is an error; an empty one (size 0) is typed:
+    torch 2.13 on CPU accepts or rejects it depending on the kernel it picks (oneDNN or the slow path).
+    """
     size, k = ctx.resolve(size), ctx.resolve(k)
     if not (isinstance(size, int) and isinstance(k, int) and isinstance(p, int)):
         return ctx.fresh()
     if transposed:
         out = (size - 1) * s - 2 * p + d * (k - 1) + out_pad + 1
-        if out <= 0:
+        if out < 0:
             ctx.fail(f"the transposed convolution (kernel {k}, stride {s}, padding {p}) gives output size {out}")
         return out
     out = (size + 2 * p - d * (k - 1) - 1) // s + 1
@@ -296,6 +300,11 @@ def _pool(spatial: int, kind: str) -> Callable:
             ctx.fail(f"{kind}_pool{spatial}d: padding {p} must be at most half the kernel size {k}")
         if any(si <= 0 for si in s):
             ctx.fail(f"{kind}_pool{spatial}d: stride {s} must be positive")
+        if kind == "avg" and spatial == 3:  # avg_pool3d also wants the (unpadded) input to cover the kernel
+            for i in range(3):
+                size = ctx.resolve(x.dims[lead + i])
+                if isinstance(size, int) and size < k[i]:
+                    ctx.fail(f"avg_pool3d: input size {size} is smaller than the kernel size {k[i]}")
         ceil = ctx.arg("ceil_mode", False)
         return x.with_dims(x.dims[:lead] + tuple(_pool_dim(ctx, x.dims[lead + i], k[i], s[i], p[i], d[i], ceil)
                                                  for i in range(spatial)))
@@ -350,14 +359,17 @@ def _embedding(ctx: RuleContext) -> Any:
 
 
 def _sdpa(ctx: RuleContext) -> Any:
-    """What torch checks (CPU): ranks >= 2, query and key head sizes; batch dimensions broadcast. Its fused
-    kernel does not check that key and value have the same length, so neither does this rule."""
+    """What torch checks (CPU): ranks >= 2, query and key head sizes; batch dimensions broadcast; key and value
+    lengths, except where torch takes its fused kernel (4-D, equal batch and head counts), which does not."""
     q, k, v = ctx.tensor("query"), ctx.tensor("key"), ctx.tensor("value")
     if not all(isinstance(t, TensorType) for t in (q, k, v)):
         return Dyn
     if min(q.rank, k.rank, v.rank) < 2:
         ctx.fail(f"attention: query, key and value must be at least 2-D, found {q!r}, {k!r}, {v!r}")
     ctx.equal(q.dims[-1], k.dims[-1], "attention: query and key head sizes must match")
+    fused = q.rank == k.rank == v.rank == 4 and q.dims[:2] == k.dims[:2] == v.dims[:2]
+    if not fused:  # the math path multiplies the attention weights by the values
+        ctx.equal(k.dims[-2], v.dims[-2], "attention: key and value lengths must match")
     batch = broadcast_operands(ctx, [TensorType(t.dims[:-2]) for t in (q, k, v)])
     if not isinstance(batch, TensorType):
         return Dyn

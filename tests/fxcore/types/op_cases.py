@@ -284,8 +284,8 @@ def _split_size(draw, got):
 
 def _expand_size(draw, got):
     shape = got["self"].shape
-    if not draw(st.integers(0, 3)):
-        return tuple(draw(st.lists(st.integers(-1, 4), max_size=4)))
+    if not draw(st.integers(0, 3)):  # (no -1 here: torch expands a 0-dim tensor to (0, -1), a negative size)
+        return tuple(draw(st.lists(st.integers(0, 4), max_size=4)))
     lead = tuple(draw(st.lists(st.integers(1, 3), max_size=1)))
     return lead + tuple(draw(st.sampled_from([d, -1] + ([3] if d == 1 else []))) for d in shape)
 

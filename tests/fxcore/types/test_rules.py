@@ -113,3 +113,11 @@ def test_sizes_read_from_tensors_flow_into_views():
     gm = torch.fx.symbolic_trace(M())
     result = GraphTypeChecker({"x": TensorType((2, 3, 8))}, gm).type_check()
     assert list(result.values())[-2] == TensorType((4, 3, 2))
+
+
+def test_expand_refuses_minus_one_in_a_new_leading_dimension():
+    gm = torch.fx.symbolic_trace(lambda x: x.expand(-1, 3))
+    with pytest.raises(GradualTypeError, match="sizes must be >= 0, or -1"):
+        GraphTypeChecker({"x": TensorType((3,))}, gm).type_check()
+    with pytest.raises(RuntimeError, match="leading, non-existing dimension"):
+        torch.randn(3).expand(-1, 3)
