@@ -10,7 +10,10 @@ and the report shows medians: time per run, the median of the pair ratios, and g
 Linear module of its own width (no two calls share a call shape and input types, so the checker's
 per-run memo never hits: the cold path).
 
-Run: PYTHONPATH=. .venv/bin/python bench/bench_types.py [--repeat 9] [--distinct] [--profile]
+Times are this process's CPU time by default (``--clock wall`` for elapsed time): both checkers are
+single-threaded Python, and CPU time is steadier when other jobs share the cores.
+
+Run: PYTHONPATH=. .venv/bin/python bench/bench_types.py [--repeat 9] [--growth-repeat 7] [--distinct] [--profile]
 """
 import argparse
 import cProfile
@@ -72,39 +75,44 @@ def check_only(gm, checker, t):
     return (lambda: _reset(gm, t)), (lambda: checker({}, gm).type_check())
 
 
+def _checked(gm):
+    """Setup of the refinement measures: node.type reset, then our check (what torch's flow runs first)."""
+    return lambda: run_ours(gm, (Dyn, 8))
+
+
 def run_refine(gm):
     """The drop-in ``Refine(gm).refine()`` after a check: ours (symbolic inference) and torch's pass on node.type."""
-    run_ours(gm, (Dyn, 8))
-    Refine(gm).refine()
+    return _checked(gm), lambda: Refine(gm).refine()
 
 
 def run_infer_symbolic(gm):
     """The drop-in ``infer_symbolic_types`` after a check (ours, and torch's algorithm on node.type)."""
-    run_ours(gm, (Dyn, 8))
-    infer_symbolic_types(gm)
+    return _checked(gm), lambda: infer_symbolic_types(gm)
 
 
 def run_ours_symbolic(gm):
     """Our symbolic inference alone (no node.type work)."""
-    _reset(gm, TensorType((Dyn, 8)))
-    infer_types(gm, symbolic=True, annotate=False)
+    return (lambda: _reset(gm, TensorType((Dyn, 8)))), lambda: infer_types(gm, symbolic=True, annotate=False)
 
 
 def run_torch_infer_symbolic(gm):
-    """torch's check then infer_symbolic_types (for scale only: ours does more in the same call)."""
-    run_torch(gm, (ttt.Dyn, 8))
-    torch_infer_symbolic_types(gm)
+    """torch's infer_symbolic_types after torch's check (for scale: ours does more in the same call)."""
+    return (lambda: run_torch(gm, (ttt.Dyn, 8))), lambda: torch_infer_symbolic_types(gm)
+
+
+CLOCK = {"cpu": time.process_time, "wall": time.perf_counter}
+_clock = CLOCK["cpu"]
 
 
 def timed(fn) -> float:
-    """Seconds for fn(); fn may be a (setup, timed) pair, whose setup runs untimed."""
+    """Seconds for fn() by the chosen clock; fn may be a (setup, timed) pair, whose setup runs untimed."""
     setup, fn = fn if isinstance(fn, tuple) else (None, fn)
     if setup is not None:
         setup()
     gc.collect()
-    t = time.perf_counter()
+    t = _clock()
     fn()
-    return time.perf_counter() - t
+    return _clock() - t
 
 
 def rotated(fns: dict, repeat: int) -> dict:
@@ -147,7 +155,7 @@ def check_section(sizes, repeat, distinct=False):
 
 def growth_section(name, fn, sizes, repeat):
     gms = {n: chain(n) for n in sizes}
-    t = rotated({n: (lambda gm: lambda: fn(gm))(gm) for n, gm in gms.items()}, repeat)
+    t = rotated({n: fn(gm) for n, gm in gms.items()}, repeat)
     a, b = sizes
     print(f"{name}: {a // 1000}k {_med(t[a]) * 1e3:.0f} ms, {b // 1000}k {_med(t[b]) * 1e3:.0f} ms; growth "
           f"{_ratios(t[b], t[a]):.2f} (4.0 = linear)")
@@ -155,16 +163,22 @@ def growth_section(name, fn, sizes, repeat):
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--repeat", type=int, default=9)
+    p.add_argument("--repeat", type=int, default=9, help="iterations of the check comparison")
+    p.add_argument("--growth-repeat", type=int, default=7, help="iterations of each refinement growth measure")
+    p.add_argument("--clock", choices=sorted(CLOCK), default="cpu",
+                   help="cpu: this process's CPU time (default: steadier on a shared machine); wall: elapsed time")
     p.add_argument("--distinct", action="store_true", help="also time the chain with no repeated call shapes")
     p.add_argument("--profile", action="store_true", help="cProfile one 10k check and print the top functions")
     p.add_argument("--deep", action="store_true", help="also check and refine 100k nodes (no RecursionError)")
     args = p.parse_args(argv)
+    global _clock
+    _clock = CLOCK[args.clock]
+    print(f"clock: {args.clock}")
     sizes = (10_000, 40_000)
     check_section(sizes, args.repeat)
     if args.distinct:
         check_section(sizes, max(3, args.repeat // 2), distinct=True)
-    r = max(3, args.repeat // 3)
+    r = args.growth_repeat
     growth_section("Refine.refine (after a check)", run_refine, sizes, r)
     growth_section("infer_symbolic_types (after a check)", run_infer_symbolic, sizes, r)
     growth_section("our symbolic inference alone", run_ours_symbolic, sizes, r)
@@ -172,7 +186,8 @@ def main(argv=None):
     if args.deep:
         deep = chain(100_000)
         t = time.perf_counter()
-        run_infer_symbolic(deep)
+        for step in run_infer_symbolic(deep):
+            step()
         print(f"100k nodes: check + infer_symbolic_types in {time.perf_counter() - t:.1f} s (no RecursionError)")
     if args.profile:
         gm = chain(10_000)

@@ -32,7 +32,7 @@ from typing import Any, Mapping, Optional
 import torch.fx
 
 from .checker import TypeCheckResult
-from .infer import infer_types
+from .infer import gc_paused, infer_types
 from .refine_torch import TorchRefinement, infer_symbolic_types_torch
 from .resolve import CallResolver
 from .rules_core import TypeRules
@@ -68,7 +68,8 @@ class Refine:
         inf = infer_types(self.traced, self.rules, table=self.table, env=self.env, symbolic=True,
                           use_meta=self.use_meta)
         self.substitution, self.result = dict(inf.subst), TypeCheckResult.of(inf)
-        self.constraints = self._torch.refine()
+        with gc_paused():
+            self.constraints = self._torch.refine()
         return self.result
 
     def symbolic_relations(self) -> bool:

@@ -42,6 +42,7 @@ from torch.fx.experimental.refinement_types import Equality as _TorchEquality
 from unify import Var, reify, unify
 
 from .errors import GradualTypeError
+from .infer import gc_paused
 from .meta import WRITTEN_KEY
 from .relations import broadcast_types
 from .resolve import CallResolver
@@ -268,7 +269,8 @@ def infer_symbolic_types_torch(gm: torch.fx.GraphModule, resolver: Optional[Call
         from fxcore.ops import default_table
 
         resolver = CallResolver(default_table(), gm)
-    for _ in range(2):
-        r = TorchRefinement(gm, resolver)
-        substitute_all(gm, solve_equalities(r.refine()))
-    r.symbolic_relations()
+    with gc_paused():
+        for _ in range(2):
+            r = TorchRefinement(gm, resolver)
+            substitute_all(gm, solve_equalities(r.refine()))
+        r.symbolic_relations()
