@@ -261,10 +261,6 @@ def gc_paused() -> Iterator[None]:
 # Node.__setattr__ re-files the node in the graph's find_nodes table (a dict popped and refilled) on every attribute
 # write, which grows faster than the graph (6.3x from 10k to 40k nodes where a plain write grows 4.2x, bench_types);
 # the table is keyed by op and target only, so writing ``type`` need not touch it (and leaves find_nodes' order alone).
-def _set_type(node: torch.fx.Node, t: Any) -> None:
-    object.__setattr__(node, "type", t)
-
-
 def write_types(inf: Inference) -> None:
     """Store the precise types in ``meta['type']`` and, when computed, torch's views in ``node.type``."""
     view, set_attr = inf.view, object.__setattr__
@@ -278,4 +274,4 @@ def write_types(inf: Inference) -> None:
             v = project(v)
         meta[TYPE_KEY] = t
         meta[WRITTEN_KEY] = v
-        set_attr(node, "type", v)  # see _set_type
+        set_attr(node, "type", v)  # not node.type = v: see above
