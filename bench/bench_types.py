@@ -191,8 +191,11 @@ def main(argv=None):
         print(f"100k nodes: check + infer_symbolic_types in {time.perf_counter() - t:.1f} s (no RecursionError)")
     if args.profile:
         gm = chain(10_000)
-        run_ours(gm, (4, 8))
-        cProfile.runctx("run_ours(gm, (4, 8))", globals(), {"gm": gm}, "/tmp/bench_types.prof")
+        setup, check = check_only(gm, GraphTypeChecker, TensorType((4, 8)))
+        setup()
+        check()
+        setup()
+        cProfile.runctx("check()", globals(), {"check": check}, "/tmp/bench_types.prof")
         pstats.Stats("/tmp/bench_types.prof").sort_stats("tottime").print_stats(15)
 
 
