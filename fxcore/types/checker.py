@@ -1,7 +1,9 @@
 """`GraphTypeChecker`: gradual type checking of a GraphModule, one inference rule per canonical op.
 
-Convention (as torch's checker): each node's type is stored in ``node.type``;
-it is also stored in ``node.meta['type']`` (where rewrite guards read it).
+Convention: each node's type, as torch's checker would give it, is stored in
+``node.type`` (the drop-in answer, see :mod:`fxcore.types.compat`); our own,
+at least as precise, is returned and stored in ``node.meta['type']`` (where
+rewrite guards read it). A type set by hand on any node is met with the inferred one.
 Placeholder types come from ``env`` (by node or name), else the annotation
 (``x: TensorType((Dyn, 3))`` or ``torch.fx.annotate``), else ``meta['val']``.
 When a node carries ``meta['val']`` (make_fx, export, dynamo), the inferred
@@ -103,5 +105,5 @@ class GraphTypeChecker:
     def type_check(self) -> TypeCheckResult:
         """Type every node (``node.type`` and ``node.meta['type']``); raises `GradualTypeError` if ill-typed."""
         inf = infer_types(self.traced, self.rules, table=self.table, env=self.env, use_meta=self.use_meta,
-                          strict=self.strict)
+                          strict=self.strict, view=True)
         return TypeCheckResult.of(inf)

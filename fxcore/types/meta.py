@@ -33,10 +33,14 @@ from unify import Var, var
 
 from .tensor_types import Dyn, ScalarType, TensorType, as_type
 
-__all__ = ["type_from_value", "meta_type", "TensorFacts", "node_tensor_facts", "TYPE_KEY"]
+__all__ = ["type_from_value", "meta_type", "TensorFacts", "node_tensor_facts", "TYPE_KEY", "WRITTEN_KEY"]
 
 TYPE_KEY = "type"
-"""The ``node.meta`` key under which the checker stores each node's inferred type (also in ``node.type``)."""
+"""The ``node.meta`` key under which the checker stores each node's (precise) inferred type."""
+
+WRITTEN_KEY = "type_written"
+"""The ``node.meta`` key holding what the checker last wrote to ``node.type`` (torch's view), so that a
+later run tells its own output from a type set by hand."""
 
 
 def _sym_dim(s: torch.SymInt) -> Any:
@@ -69,7 +73,12 @@ def type_from_value(val: Any) -> Any:
     meta_type
     """
     if isinstance(val, torch.Tensor):
-        return TensorType(tuple(_scalar_dim(d) for d in val.shape), val.dtype)
+        dims = tuple(val.shape)
+        for d in dims:
+            if type(d) is not int:
+                dims = tuple(_scalar_dim(d) for d in dims)
+                break
+        return TensorType(dims, val.dtype)
     if isinstance(val, torch.SymInt):
         return ScalarType(int, _sym_dim(val))
     if isinstance(val, (torch.SymFloat, torch.SymBool)):

@@ -1,10 +1,13 @@
-"""Symbolic shape inference: `Refine` and `infer_symbolic_types` (torch's unify_refinements API).
+"""Symbolic shape inference: `Refine` and `infer_symbolic_types` (torch's unify_refinements API), two answers.
 
-Every ``Dyn`` dimension of the inputs becomes a dimension variable named after
-its placeholder and position (``~x.0``); the rules state equalities between
-dimensions, which are solved with ``unify``, and the most general unifier is
-substituted into every node type. So a batch dimension left ``Dyn`` on the
-input is the same variable everywhere it flows.
+- **Ours** (returned, and in ``node.meta['type']``): every ``Dyn`` dimension of the inputs becomes
+  a dimension variable named after its placeholder and position (``~x.0``); our rules state
+  equalities between dimensions, solved with ``unify``, and the most general unifier is
+  substituted into every node type. A batch dimension left ``Dyn`` is the same variable wherever
+  it flows, through every op we have a rule for.
+- **torch's** (in ``node.type``, what the drop-in names promise): torch's algorithm over the
+  types the checker wrote, with its variables ``~0, ~1, ...``, its equalities (``Refine.constraints``)
+  and sympy expressions for conv2d outputs, see :mod:`fxcore.types.refine_torch`.
 
 >>> import torch
 >>> from fxcore.types import TensorType, Dyn
@@ -21,7 +24,7 @@ input is the same variable everywhere it flows.
 
 See Also
 --------
-fxcore.types.checker.GraphTypeChecker
+fxcore.types.checker.GraphTypeChecker, fxcore.types.refine_torch
 """
 
 from typing import Any, Mapping, Optional
@@ -29,7 +32,9 @@ from typing import Any, Mapping, Optional
 import torch.fx
 
 from .checker import TypeCheckResult
-from .infer import infer_types
+from .infer import gc_paused, infer_types
+from .refine_torch import TorchRefinement, infer_symbolic_types_torch
+from .resolve import CallResolver
 from .rules_core import TypeRules
 
 __all__ = ["Refine", "infer_symbolic_types"]
@@ -38,8 +43,9 @@ __all__ = ["Refine", "infer_symbolic_types"]
 class Refine:
     """Symbolic shape inference over ``traced``; ``refine()`` types every node with dimension variables.
 
-    After ``refine()``, ``constraints`` holds the equality constraints of the last pass and
-    ``substitution`` their most general unifier.
+    After ``refine()``: ``result`` (also returned) and ``substitution`` are ours (precise, see the
+    module docstring); ``constraints`` is torch's list of ``Equality`` values, and ``node.type``
+    holds torch's types with fresh variables for its unknown dimensions, as torch's ``Refine`` leaves them.
 
     See Also
     --------
@@ -48,19 +54,37 @@ class Refine:
 
     def __init__(self, traced: torch.fx.GraphModule, rules: Optional[TypeRules] = None, *, table: Any = None,
                  env: Optional[Mapping] = None, use_meta: bool = True) -> None:
-        self.traced, self.rules, self.table, self.env, self.use_meta = traced, rules, table, env, use_meta
+        from fxcore.ops import default_table
+
+        self.traced, self.rules, self.env, self.use_meta = traced, rules, env, use_meta
+        self.table = default_table() if table is None else table
         self.constraints: list = []
         self.substitution: dict = {}
+        self.result: Optional[TypeCheckResult] = None
+        self._torch = TorchRefinement(traced, CallResolver(self.table, traced))
 
     def refine(self) -> TypeCheckResult:
-        """Infer, solve and substitute; sets ``node.type``/``node.meta['type']``; returns the result."""
+        """Run our symbolic inference (returned, ``meta['type']``) and torch's refinement pass (``node.type``)."""
         inf = infer_types(self.traced, self.rules, table=self.table, env=self.env, symbolic=True,
                           use_meta=self.use_meta)
-        self.constraints, self.substitution = list(inf.constraints), dict(inf.subst)
-        return TypeCheckResult.of(inf)
+        self.substitution, self.result = dict(inf.subst), TypeCheckResult.of(inf)
+        with gc_paused():
+            self.constraints = self._torch.refine()
+        return self.result
+
+    def symbolic_relations(self) -> bool:
+        """torch's last step: variables in ``node.type`` become sympy symbols, conv2d sizes sympy expressions."""
+        self._torch.symbolic_relations()
+        return True
 
 
 def infer_symbolic_types(traced: torch.fx.GraphModule, rules: Optional[TypeRules] = None, **kwargs: Any
                          ) -> TypeCheckResult:
-    """Run :class:`Refine` on ``traced`` and return its result (torch returns None; this returns the types)."""
-    return Refine(traced, rules, **kwargs).refine()
+    """Our symbolic inference (returned) and torch's ``infer_symbolic_types`` on ``node.type`` (torch returns None).
+
+    ``kwargs``: ``table``, ``env``, ``use_meta`` as for `Refine`.
+    """
+    r = Refine(traced, rules, **kwargs)
+    inf = infer_types(traced, r.rules, table=r.table, env=r.env, symbolic=True, use_meta=r.use_meta)
+    infer_symbolic_types_torch(traced, r._torch.resolver)
+    return TypeCheckResult.of(inf)

@@ -30,9 +30,10 @@ from unify import Var
 
 from .errors import GradualTypeError
 from .meta import type_from_value
-from .tensor_types import Dyn, ScalarType, TensorType, meet_dim
+from .relations import meet_dim
+from .tensor_types import Dyn, ScalarType, TensorType
 
-__all__ = ["TypeRules", "RuleContext", "Constraint", "MISSING", "normalize_dim_index"]
+__all__ = ["TypeRules", "RuleContext", "Constraint", "MISSING", "normalize_dim_index", "keeps_rank"]
 
 Rule = Callable[["RuleContext"], Any]
 
@@ -132,6 +133,27 @@ def normalize_dim_index(dim: Any, rank: int, ctx: Optional["RuleContext"] = None
     return dim % size if size else 0
 
 
+def keeps_rank(key: Any = 0, when: Optional[Callable[["RuleContext"], bool]] = None,
+               shape: bool = False) -> Callable[[Rule], Rule]:
+    """Mark a rule whose result has the rank (``shape=True``: the shape) of operand ``key``.
+
+    A node typed by such a rule whose type is set by hand (``out: TensorType(...) = self.bn(x)``)
+    tells about that operand: one of unknown type gets the rank (``TensorType((Dyn,) * rank)``, as
+    torch's checker does), and with ``shape=True`` the operand's type is met with the hand-set one.
+    ``when(ctx)`` limits the mark to some calls (``linear`` keeps the rank only for a 2-D weight).
+
+    >>> rule = keeps_rank('input', shape=True)(lambda ctx: ctx.type('input'))
+    >>> rule.keeps_rank
+    ('input', None, True)
+    """
+
+    def mark(rule: Rule) -> Rule:
+        rule.keeps_rank = (key, when, shape)
+        return rule
+
+    return mark
+
+
 class RuleContext:
     """What an inference rule sees: the node, its canonical op and operands, types, and the solver.
 
@@ -174,6 +196,27 @@ class RuleContext:
         if isinstance(qualname, str):
             return self._state.type_of_attr(qualname)
         return type_from_value(value)
+
+    def module(self) -> Any:
+        """The called module of a call_module node (None for other nodes)."""
+        return self._state.module_of(self.node)
+
+    def refine_operand(self, key: Any, t: Any) -> Any:
+        """Record that operand ``key`` (a node of unknown type) has type ``t``; returns ``t``."""
+        value = self.arg(key)
+        if isinstance(value, torch.fx.Node) and self._state.type_of_node(value) == Dyn:
+            self._state.refine_node(value, t)
+        return t
+
+    def tensor_of_rank(self, key: Any, *ranks: int) -> Any:
+        """A tensor operand that must have one of ``ranks``; an unknown one is refined when only one rank fits."""
+        t = self.tensor(key)
+        if t == Dyn and len(ranks) == 1:
+            return self.refine_operand(key, TensorType(tuple(self.fresh() for _ in range(ranks[0]))))
+        if isinstance(t, TensorType) and t.rank not in ranks:
+            want = " or ".join(map(str, ranks))
+            self.fail(f"operand {key!r} must have rank {want}, found {t!r}")
+        return t
 
     def tensor(self, key: Any, default: Any = MISSING) -> Any:
         """The type of a tensor operand: a ``TensorType`` or ``Dyn``; fails if it is not a tensor."""

@@ -19,11 +19,12 @@ from typing import Any, Callable, Optional
 
 import torch
 
-from .rules_core import RuleContext, normalize_dim_index
-from .tensor_types import Dyn, ScalarType, TensorType, broadcast_dim
+from .rules_core import RuleContext, keeps_rank, normalize_dim_index
+from .relations import broadcast_dim
+from .tensor_types import Dyn, ScalarType, TensorType
 from .errors import GradualTypeError
 
-__all__ = ["elementwise_rules", "broadcast_operands", "promote_dtypes", "same_shape"]
+__all__ = ["elementwise_rules", "broadcast_operands", "promote_dtypes", "same_shape", "inplace"]
 
 _BOOL_UNARY = ("logical_not", "isnan", "isinf", "isfinite")
 _SAME_UNARY = (
@@ -31,7 +32,7 @@ _SAME_UNARY = (
     "asin", "acos", "atan", "sinh", "cosh", "reciprocal", "sign", "floor", "ceil", "round", "trunc", "frac", "erf",
     "erfc", "square", "sigmoid", "tanh", "relu", "silu", "mish", "hardswish", "hardsigmoid", "bitwise_not",
     "detach", "selu", "logsigmoid", "gelu", "leaky_relu", "elu", "celu", "hardtanh", "softplus", "clamp",
-    "clamp_min", "clamp_max", "dropout", "contiguous", "clone", "alias", "fill", "zero", "cumsum", "lift_fresh_copy",
+    "clamp_min", "clamp_max", "dropout", "contiguous", "clone", "alias", "fill", "zero", "lift_fresh_copy",
 )
 _ARITH = {"add": operator.add, "sub": operator.sub, "mul": operator.mul, "div": operator.truediv,
           "floor_divide": operator.floordiv, "remainder": operator.mod, "fmod": math.fmod, "pow": operator.pow,
@@ -41,6 +42,7 @@ _COMPARE = {"eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "le": opera
             "logical_xor": lambda a, b: bool(a) != bool(b)}
 _BITWISE = ("bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_left_shift", "bitwise_right_shift")
 _SECOND = {"pow": "exponent"}
+_TENSOR_OTHER = ("maximum", "minimum", "atan2", "logical_and", "logical_or", "logical_xor")
 _UNKNOWN = object()  # two unknown, different dimensions broadcast to an unknown one
 
 
@@ -106,12 +108,44 @@ def _operand_types(ctx: RuleContext, names: tuple) -> list:
     return out
 
 
+def _is_kind(t: Any, kind: type, dtype_test: Callable) -> bool:
+    """A scalar of Python ``kind`` or a tensor whose (known) dtype passes ``dtype_test``."""
+    if isinstance(t, ScalarType):
+        return t.kind is kind
+    return isinstance(t, TensorType) and t.dtype is not None and dtype_test(t.dtype)
+
+
+def _operand_kinds(name: str) -> Optional[Callable]:
+    """What torch refuses besides shapes: a Python scalar where it takes a tensor, bools in sub, floats in bitwise."""
+    if name in _TENSOR_OTHER:
+        def check(ctx, types):
+            if len(types) > 1 and isinstance(types[1], ScalarType) and not isinstance(types[0], ScalarType):
+                ctx.fail(f"{name} takes a tensor 'other', found the Python {types[1].kind.__name__} {types[1]!r}")
+        return check
+    if name == "sub":
+        def check(ctx, types):
+            if any(_is_kind(t, bool, lambda d: d == torch.bool) for t in types) and \
+                    not all(isinstance(t, ScalarType) for t in types):
+                ctx.fail("sub of a bool tensor or a bool is not supported (use logical_not or ~ to invert a mask)")
+        return check
+    if name in _BITWISE:
+        def check(ctx, types):
+            if any(_is_kind(t, float, lambda d: d.is_floating_point or d.is_complex) for t in types) and \
+                    not all(isinstance(t, ScalarType) for t in types):
+                ctx.fail(f"{name} takes integer or bool operands, found {types}")
+        return check
+    return None
+
+
 def _pointwise(names: tuple, fn: Optional[Callable] = None, result_dtype: Optional[torch.dtype] = None,
-               scalar_kind: Optional[type] = None, keep_first: bool = False) -> Callable:
+               scalar_kind: Optional[type] = None, keep_first: bool = False, check: Optional[Callable] = None,
+               keep_dtype: bool = False) -> Callable:
     """A broadcasting rule over the operands ``names`` (the first may be a scalar only if all are)."""
 
     def rule(ctx: RuleContext) -> Any:
         types = _operand_types(ctx, names)
+        if check is not None:
+            check(ctx, types)
         tensors = [t for t in types if isinstance(t, TensorType) or t == Dyn]
         scalars = [t for t in types if isinstance(t, ScalarType)]
         if not tensors:
@@ -126,7 +160,7 @@ def _pointwise(names: tuple, fn: Optional[Callable] = None, result_dtype: Option
             out = out.with_dims(ctx.equal(a, b, "in-place result shape") for a, b in zip(types[0].dims, out.dims))
         if out == Dyn:
             return Dyn
-        dtype = result_dtype or (types[0].dtype if keep_first and isinstance(types[0], TensorType)
+        dtype = result_dtype or (types[0].dtype if (keep_first or keep_dtype) and isinstance(types[0], TensorType)
                                  else promote_dtypes(tensors, scalars))
         return TensorType(out.dims, dtype)
 
@@ -136,6 +170,7 @@ def _pointwise(names: tuple, fn: Optional[Callable] = None, result_dtype: Option
 def same_shape(key: Any = "self", dtype: Optional[torch.dtype] = None, dtype_param: Optional[str] = None) -> Callable:
     """A rule whose result has the shape of operand ``key`` (optionally another dtype)."""
 
+    @keeps_rank(key, shape=True)
     def rule(ctx: RuleContext) -> Any:
         t = ctx.type(key)
         if isinstance(t, ScalarType):
@@ -148,6 +183,49 @@ def same_shape(key: Any = "self", dtype: Optional[torch.dtype] = None, dtype_par
     return rule
 
 
+@keeps_rank("self", shape=True)
+def _prelu(ctx: RuleContext) -> Any:
+    """prelu: a weight of one value, or one per channel (dim 1; a 1-D input has one channel)."""
+    x, w = ctx.tensor("self"), ctx.tensor("weight")
+    if isinstance(w, TensorType):
+        if w.rank > 1:
+            ctx.fail(f"prelu: the weight must be a scalar or 1-D tensor, found {w!r}")
+        n = ctx.resolve(w.dims[0]) if w.rank else 1
+        if isinstance(n, int) and n != 1 and isinstance(x, TensorType) and x.rank == 0:
+            ctx.fail(f"prelu: a 0-dim input takes a weight of one value, found {w!r}")
+        c = (ctx.resolve(x.dims[1]) if x.rank > 1 else 1) if isinstance(x, TensorType) else Dyn
+        if isinstance(n, int) and n != 1:
+            ctx.equal(n, c, "prelu: the weight must have 1 value or one per input channel")
+    return same_shape("self")(ctx)
+
+
+def inplace(base: Callable) -> Callable:
+    """The rule of an in-place op: its out-of-place ``base`` rule, whose result must keep the shape of ``self``."""
+
+    @keeps_rank("self", shape=True)
+    def rule(ctx: RuleContext) -> Any:
+        t, out = ctx.tensor("self"), base(ctx)
+        if not isinstance(t, TensorType):
+            return out
+        if isinstance(out, TensorType):
+            if out.rank != t.rank:
+                ctx.fail(f"the result of an in-place op must keep the shape of 'self' {t!r}, the op gives {out!r}")
+            return t.with_dims(ctx.equal(a, b, "in-place result shape") for a, b in zip(t.dims, out.dims))
+        return t
+
+    return rule
+
+
+@keeps_rank("self", shape=True)
+def _along_dim(ctx: RuleContext) -> Any:
+    """cumsum and the like: the shape of ``self``, after checking ``dim``."""
+    t = ctx.tensor("self")
+    if isinstance(t, TensorType):
+        normalize_dim_index(ctx.int_value("dim"), t.rank, ctx)
+    return same_shape("self", dtype_param="dtype")(ctx)
+
+
+@keeps_rank("self", shape=True)
 def _softmax(ctx: RuleContext) -> Any:
     t = ctx.tensor("self")
     if isinstance(t, TensorType):
@@ -160,10 +238,11 @@ def _inplace(name: str) -> list:
 
 
 def _pointwise_for(name: str, keep_first: bool = False) -> Callable:
-    second = _SECOND.get(name, "other")
+    second, check = _SECOND.get(name, "other"), _operand_kinds(name)
     if name in _COMPARE:
-        return _pointwise(("self", second), _COMPARE[name], torch.bool if not keep_first else None, bool, keep_first)
-    return _pointwise(("self", second), _ARITH.get(name), None, None, keep_first)
+        return _pointwise(("self", second), _COMPARE[name], torch.bool if not keep_first else None, bool, keep_first,
+                          check)
+    return _pointwise(("self", second), _ARITH.get(name), None, None, keep_first, check)
 
 
 def _to_dtype_rule(ctx: RuleContext) -> Any:
@@ -191,10 +270,13 @@ def elementwise_rules() -> dict:
         rules.update(_inplace(name))
     rules["softmax"] = rules["log_softmax"] = _softmax
     rules["where"] = _pointwise(("condition", "self", "other"))
-    rules["masked_fill"] = rules["masked_fill_"] = _pointwise(("self", "mask"), keep_first=True)
+    rules["masked_fill"] = _pointwise(("self", "mask"), keep_dtype=True)
+    rules["masked_fill_"] = _pointwise(("self", "mask"), keep_first=True)
+    rules["copy_"] = _pointwise(("self", "src"), keep_first=True)
+    rules["cumsum"] = _along_dim
     rules["lerp"] = _pointwise(("self", "end", "weight"))
     rules["addcmul"] = rules["addcdiv"] = _pointwise(("self", "tensor1", "tensor2"))
-    rules["prelu"] = same_shape("self")
+    rules["prelu"] = _prelu
     rules["type_as"] = lambda ctx: _retype(ctx.tensor("self"), ctx.tensor("other"))
     rules["to"] = rules["type"] = _to_dtype_rule
     rules["float"] = same_shape(0, torch.float32)

@@ -47,31 +47,33 @@ def slice_length(ctx: RuleContext, size: Any, start: Any, stop: Any, step: Any) 
 
 
 def _index_tensor(ctx: RuleContext, t: TensorType, index: tuple) -> Any:
-    """Basic indexing: ints drop a dim, slices shorten it, None inserts one, Ellipsis fills."""
-    if sum(1 for i in index if i is Ellipsis) > 1:
-        ctx.fail("an index can only have a single ellipsis")
-    used = sum(1 for i in index if i is not None and i is not Ellipsis)
-    if used > t.rank:
-        ctx.fail(f"too many indices ({used}) for a tensor of rank {t.rank} ({t!r})")
-    if Ellipsis not in index:
-        index = tuple(index) + (Ellipsis,)
-    pos = index.index(Ellipsis)
-    index = index[:pos] + (slice(None),) * (t.rank - used) + index[pos + 1:]
-    out, d = [], 0
+    """Basic indexing, as torch applies it (``applySlicing``): a dimension pointer walks the result; an int
+    selects (drops) the dimension at the pointer, a slice shortens it, None inserts one, and each
+    Ellipsis moves the pointer by the number of dimensions no index names (so several are allowed)."""
+    if any(isinstance(i, torch.fx.Node) and not isinstance(ctx.type_of(i), ScalarType) for i in index):
+        return Dyn  # advanced indexing: left unknown (meta['val'] types it when present)
+    specified = sum(1 for i in index if i is not None and i is not Ellipsis)
+    if specified > t.rank:
+        ctx.fail(f"too many indices ({specified}) for a tensor of rank {t.rank} ({t!r})")
+    out, d = list(t.dims), 0
     for i in index:
-        if i is None:
-            out.append(1)
-            continue
-        if isinstance(i, slice):
-            out.append(slice_length(ctx, t.dims[d], i.start, i.stop, i.step))
-        elif isinstance(ctx.type_of(i), TensorType) or ctx.type_of(i) == Dyn:
-            return Dyn  # advanced indexing: left unknown (meta['val'] types it when present)
+        if i is Ellipsis:
+            d += t.rank - specified
+        elif i is None:
+            if d > len(out):
+                ctx.fail(f"cannot insert a dimension at {d} into a result of rank {len(out)}")
+            out.insert(d, 1)
+            d += 1
+        elif d >= len(out):
+            ctx.fail(f"index {i!r} names dimension {d} of a result of rank {len(out)}")
+        elif isinstance(i, slice):
+            out[d] = slice_length(ctx, out[d], i.start, i.stop, i.step)
+            d += 1
         else:
-            size = ctx.resolve(t.dims[d])
-            k = ctx.dim(i)
+            size, k = ctx.resolve(out[d]), ctx.dim(i)
             if isinstance(size, int) and isinstance(k, int) and not -size <= k < size:
                 ctx.fail(f"index {k} is out of bounds for dimension {d} of size {size}")
-        d += 1
+            del out[d]
     return TensorType(tuple(out), t.dtype)
 
 
@@ -116,14 +118,28 @@ def _getattr(ctx: RuleContext) -> Any:
     return Dyn
 
 
+def _positive_rank(ctx: RuleContext, t: TensorType, what: str) -> None:
+    if t.rank == 0:
+        ctx.fail(f"{what}() cannot be applied to a 0-dim tensor")
+
+
+def _in_bounds(ctx: RuleContext, k: Any, size: Any, what: str) -> None:
+    size = ctx.resolve(size)
+    if isinstance(size, int) and isinstance(k, int) and not -size <= k < size:
+        ctx.fail(f"{what}: index {k} is out of range for a dimension of size {size}")
+
+
 @_tensor_rule
 def _select(ctx: RuleContext, t: TensorType) -> Any:
+    _positive_rank(ctx, t, "select")
     dim = normalize_dim_index(ctx.int_value("dim"), t.rank, ctx)
+    _in_bounds(ctx, ctx.dim(ctx.arg("index")), t.dims[dim], "select")
     return t.with_dims(t.dims[:dim] + t.dims[dim + 1:])
 
 
 @_tensor_rule
 def _narrow(ctx: RuleContext, t: TensorType) -> Any:
+    _positive_rank(ctx, t, "narrow")
     dim = normalize_dim_index(ctx.int_value("dim"), t.rank, ctx)
     start, length, size = ctx.dim(ctx.arg("start")), ctx.dim(ctx.arg("length")), ctx.resolve(t.dims[dim])
     if all(isinstance(v, int) for v in (start, length, size)) and not _fits(start, length, size):
@@ -133,7 +149,7 @@ def _narrow(ctx: RuleContext, t: TensorType) -> Any:
 
 def _fits(start: int, length: int, size: int) -> bool:
     start = start + size if start < 0 else start
-    return 0 <= start and length >= 0 and start + length <= size
+    return 0 <= start <= size and length >= 0 and start + length <= size
 
 
 @_tensor_rule
@@ -147,20 +163,59 @@ def _slice(ctx: RuleContext, t: TensorType) -> Any:
 def _index_select(ctx: RuleContext, t: TensorType) -> Any:
     dim = normalize_dim_index(ctx.int_value("dim"), t.rank, ctx)
     idx = ctx.tensor("index")
-    n = idx.dims[0] if isinstance(idx, TensorType) and idx.rank == 1 else ctx.fresh()
+    if isinstance(idx, TensorType) and idx.rank > 1:
+        ctx.fail(f"index_select(): the index must be a vector (or a 0-dim tensor), found {idx!r}")
+    n = (idx.dims[0] if idx.rank else 1) if isinstance(idx, TensorType) else ctx.fresh()
+    if t.rank == 0:
+        ctx.equal(n, 1, "index_select() on a 0-dim tensor: the index holds one value")
+        return t
     return t.with_dims(t.dims[:dim] + (n,) + t.dims[dim + 1:])
 
 
 @_tensor_rule
 def _gather(ctx: RuleContext, t: TensorType) -> Any:
+    dim = normalize_dim_index(ctx.int_value("dim"), t.rank, ctx)
     idx = ctx.tensor("index")
-    if isinstance(idx, TensorType) and idx.rank != t.rank:
-        ctx.fail(f"gather index must have the rank of the input ({t.rank}), found {idx!r}")
-    return TensorType(idx.dims, t.dtype) if isinstance(idx, TensorType) else Dyn
+    if not isinstance(idx, TensorType):
+        return Dyn
+    if max(idx.rank, 1) != max(t.rank, 1):  # torch compares ranks with 0-dim counted as 1
+        ctx.fail(f"gather: the index must have the rank of the input ({t.rank}), found {idx!r}")
+    for i, (a, b) in enumerate(zip(_resolved(ctx, idx.dims), _resolved(ctx, t.dims))):
+        if i != dim and isinstance(a, int) and isinstance(b, int) and a > b:
+            ctx.fail(f"gather: index size {a} exceeds the input size {b} at dimension {i}")
+    return TensorType(idx.dims, t.dtype)
 
 
-def _same(ctx: RuleContext) -> Any:
-    return ctx.type(0)
+def _resolved(ctx: RuleContext, dims: tuple) -> list:
+    return [ctx.resolve(d) for d in dims]
+
+
+def _dim_list(ctx: RuleContext, t: TensorType, dims: Any, what: str) -> list:
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    out = [normalize_dim_index(d, t.rank, ctx) for d in dims]
+    if len(set(out)) != len(out):
+        ctx.fail(f"{what}: dimension list {dims} names a dimension twice")
+    return out
+
+
+@_tensor_rule
+def _flip(ctx: RuleContext, t: TensorType) -> Any:
+    _dim_list(ctx, t, ctx.arg("dims"), "flip")
+    return t
+
+
+@_tensor_rule
+def _roll(ctx: RuleContext, t: TensorType) -> Any:
+    shifts, dims = ctx.arg("shifts"), ctx.arg("dims", ())
+    shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    if (dims and len(dims) != len(shifts)) or (not dims and len(shifts) != 1):
+        ctx.fail(f"roll: shifts {shifts} and dims {dims} must align (or one shift and no dims)")
+    if dims and t.rank == 0:
+        ctx.fail("roll: a 0-dim tensor has no dimension to roll along")
+    for d in dims:
+        normalize_dim_index(d, t.rank, ctx)
+    return t
 
 
 def _numel(ctx: RuleContext) -> Any:
@@ -177,5 +232,5 @@ def indexing_rules() -> dict:
     aten = torch.ops.aten
     return {"getitem": _getitem, "size": _size, aten.sym_size.int: _size, builtins.getattr: _getattr,
             "select": _select, "narrow": _narrow, "slice": _slice, "index_select": _index_select,
-            "gather": _gather, "flip": _same, "roll": _same, "numel": _numel, "dim": _ndim,
+            "gather": _gather, "flip": _flip, "roll": _roll, "numel": _numel, "dim": _ndim,
             aten.sym_numel.default: _numel}

@@ -82,6 +82,6 @@ def misc_rules() -> dict:
                   "rand_like": same_shape("self", dtype_param="dtype"),
                   "randn_like": same_shape("self", dtype_param="dtype"),
                   "bernoulli": same_shape("self"), "bernoulli.p": same_shape("self"), "bernoulli_": same_shape("self"),
-                  "copy_": same_shape("self")})
+                  })
     rules.update(_aten_targets())
     return rules

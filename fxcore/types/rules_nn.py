@@ -13,11 +13,11 @@ fxcore.types.rules_default.default_rules
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 import torch
 
-from .rules_core import RuleContext
+from .rules_core import RuleContext, keeps_rank
 from .rules_elementwise import broadcast_operands
 from .rules_shape import _tensor_rule
 from .tensor_types import Dyn, TensorType
@@ -69,8 +69,13 @@ def _bmm(ctx: RuleContext) -> Any:
     return _matmul(ctx)
 
 
-def _addmm(first: str, second: str) -> Callable:
+def _addmm(first: str, second: str, rank: int) -> Callable:
     def rule(ctx: RuleContext) -> Any:
+        _ranked(ctx, rank, first, second)
+        if rank == 3:
+            a, b = ctx.tensor(first), ctx.tensor(second)
+            if isinstance(a, TensorType) and isinstance(b, TensorType):
+                ctx.equal(a.dims[0], b.dims[0], "baddbmm: batch sizes must match")
         out = matmul_type(ctx, ctx.tensor(first), ctx.tensor(second))
         return broadcast_into(ctx, ctx.tensor("self"), out, "the added tensor")
 
@@ -88,6 +93,12 @@ def broadcast_into(ctx: RuleContext, src: Any, out: Any, what: str) -> Any:
     return out
 
 
+def _weight_is_2d(ctx: RuleContext) -> bool:
+    w = ctx.tensor("weight")
+    return isinstance(w, TensorType) and w.rank == 2
+
+
+@keeps_rank("input", when=_weight_is_2d)
 @_tensor_rule
 def _linear(ctx: RuleContext, x: TensorType) -> Any:
     w = ctx.tensor("weight")
@@ -97,28 +108,41 @@ def _linear(ctx: RuleContext, x: TensorType) -> Any:
         ctx.fail("linear input must have at least one dimension")
     ctx.equal(x.dims[-1], w.dims[-1], "linear: input features must equal weight.shape[-1] (in_features)")
     out = TensorType(x.dims[:-1] + w.dims[:-1], x.dtype or w.dtype)
-    return broadcast_into(ctx, ctx.tensor("bias", None), out, "linear bias")
+    bias = ctx.tensor("bias", None)
+    if w.rank == 1 and isinstance(bias, TensorType) and (x.rank == 2 or bias.rank != 0):
+        ctx.fail(f"linear with a 1-D weight takes only a 0-dim bias, and none for a 2-D input; found {bias!r}")
+    return broadcast_into(ctx, bias, out, "linear bias")
 
 
 def conv_out_dim(ctx: RuleContext, size: Any, k: Any, s: int, p: Any, d: int, transposed: bool = False,
                  out_pad: int = 0) -> Any:
-    """One spatial output size of a (transposed) convolution or pooling window."""
+    """One spatial output size of a (transposed) convolution or pooling window.
+
+    A transposed convolution with a negative output size is an error; an empty one (size 0) is typed:
+    torch 2.13 on CPU accepts or rejects it depending on the kernel it picks (oneDNN or the slow path).
+    """
     size, k = ctx.resolve(size), ctx.resolve(k)
     if not (isinstance(size, int) and isinstance(k, int) and isinstance(p, int)):
         return ctx.fresh()
     if transposed:
-        return (size - 1) * s - 2 * p + d * (k - 1) + out_pad + 1
+        out = (size - 1) * s - 2 * p + d * (k - 1) + out_pad + 1
+        if out < 0:
+            ctx.fail(f"the transposed convolution (kernel {k}, stride {s}, padding {p}) gives output size {out}")
+        return out
     out = (size + 2 * p - d * (k - 1) - 1) // s + 1
     if out <= 0:
         ctx.fail(f"the window (kernel {k}, dilation {d}, padding {p}) is larger than the input size {size}")
     return out
 
 
-def _padding(ctx: RuleContext, padding: Any, spatial: int, w: TensorType, dilation: tuple) -> tuple:
+def _padding(ctx: RuleContext, padding: Any, spatial: int, stride: tuple) -> Optional[tuple]:
+    """Per-dimension padding; None for ``'same'`` (the output keeps the input's spatial sizes)."""
     if padding == "valid":
         return (0,) * spatial
     if padding == "same":
-        return tuple(Dyn if not isinstance(k, int) else d * (k - 1) // 2 for k, d in zip(w.dims[2:], dilation))
+        if any(s != 1 for s in stride):
+            ctx.fail(f"padding='same' is not supported for strided convolutions (stride {stride})")
+        return None
     return _tuple(padding, spatial)
 
 
@@ -128,20 +152,27 @@ def conv_type(ctx: RuleContext, x: Any, w: Any, stride, padding, dilation, group
     if not (isinstance(x, TensorType) and isinstance(w, TensorType)):
         return Dyn
     spatial = w.rank - 2
+    if spatial < 1:
+        ctx.fail(f"a convolution weight has at least 3 dimensions, found {w!r}")
     if x.rank not in (spatial + 1, spatial + 2):
         ctx.fail(f"conv with a {w.rank}-D weight expects a {spatial + 2}-D (or unbatched) input, found {x!r}")
     batch = x.dims[:1] if x.rank == spatial + 2 else ()
     cin = x.dims[len(batch)]
     stride, dilation = _tuple(stride, spatial), _tuple(dilation, spatial)
-    padding, out_pad = _padding(ctx, padding, spatial, w, dilation), _tuple(out_pad, spatial)
+    padding, out_pad = _padding(ctx, padding, spatial, stride), _tuple(out_pad, spatial)
+    if transposed and any(o >= s and o >= d for o, s, d in zip(out_pad, stride, dilation)):
+        ctx.fail(f"output padding {out_pad} must be smaller than either stride {stride} or dilation {dilation}")
     if transposed:
         ctx.equal(cin, w.dims[0], "conv_transpose: input channels must equal weight.shape[0]")
         cout = _scaled(ctx, w.dims[1], groups)
     else:
         ctx.equal(cin, _scaled(ctx, w.dims[1], groups), "conv: input channels must equal weight.shape[1] * groups")
         cout = w.dims[0]
-    dims = tuple(conv_out_dim(ctx, x.dims[len(batch) + 1 + i], w.dims[2 + i], stride[i], padding[i], dilation[i],
-                              transposed, out_pad[i]) for i in range(spatial))
+    if padding is None:
+        dims = x.dims[len(batch) + 1:]
+    else:
+        dims = tuple(conv_out_dim(ctx, x.dims[len(batch) + 1 + i], w.dims[2 + i], stride[i], padding[i],
+                                  dilation[i], transposed, out_pad[i]) for i in range(spatial))
     out = TensorType(batch + (cout,) + dims, x.dtype or w.dtype)
     bias = ctx.tensor("bias", None) if ctx.names and "bias" in ctx.names else None
     if isinstance(bias, TensorType):
@@ -154,8 +185,12 @@ def _scaled(ctx: RuleContext, d: Any, groups: Any) -> Any:
     return d * groups if isinstance(d, int) and isinstance(groups, int) else (d if groups == 1 else Dyn)
 
 
-def _conv(transposed: bool) -> Callable:
+def _conv(transposed: bool, spatial: int) -> Callable:
+    @keeps_rank("input")
     def rule(ctx: RuleContext) -> Any:
+        w = ctx.tensor("weight")
+        if isinstance(w, TensorType) and w.rank != spatial + 2:
+            ctx.fail(f"a {spatial}-d convolution takes a {spatial + 2}-D weight, found {w!r}")
         out_pad = ctx.arg("output_padding", 0) if transposed else 0
         return conv_type(ctx, ctx.tensor("input"), ctx.tensor("weight"), ctx.arg("stride"), ctx.arg("padding"),
                          ctx.arg("dilation"), ctx.arg("groups"), transposed, out_pad)
@@ -175,8 +210,17 @@ def _norm_channels(ctx: RuleContext, x: TensorType, keys: tuple) -> None:
             ctx.equal(x.dims[1], p.dims[0], f"batch_norm: {k} size must equal the input channels (dim 1)")
 
 
-@_tensor_rule
-def _batch_norm(ctx: RuleContext, x: TensorType) -> Any:
+_BN_RANKS = {torch.nn.BatchNorm1d: (2, 3), torch.nn.BatchNorm2d: (4,), torch.nn.BatchNorm3d: (5,)}
+
+
+@keeps_rank("input", shape=True)
+def _batch_norm(ctx: RuleContext) -> Any:
+    """BatchNorm{1,2,3}d modules accept ranks (2, 3), 4 and 5 (an unknown input of a 2d/3d one gets its
+    rank, as torch's checker does); the functional form any rank >= 2."""
+    ranks = _BN_RANKS.get(type(ctx.module()))
+    x = ctx.tensor_of_rank("input", *ranks) if ranks else ctx.tensor("input")
+    if not isinstance(x, TensorType):
+        return Dyn
     if x.rank < 2:
         ctx.fail(f"batch_norm expects an input of rank >= 2, found {x!r}")
     _norm_channels(ctx, x, ("weight", "bias", "running_mean", "running_var"))
@@ -187,12 +231,15 @@ def _native_batch_norm(ctx: RuleContext) -> Any:
     x = ctx.type_of(ctx.node.args[0])
     if not isinstance(x, TensorType):
         return Dyn
+    if x.rank < 2:  # (the aten kernel checks no parameter size: neither do we)
+        ctx.fail(f"batch_norm expects an input of rank >= 2, found {x!r}")
     names = ctx.names or ()
     training = ctx.arg("training", False) if "training" in names else False
     stats = TensorType((x.dims[1],) if training and x.rank > 1 else (0,), x.dtype)  # eval: empty saved stats
     return (x, stats, stats)
 
 
+@keeps_rank(0, shape=True)
 @_tensor_rule
 def _layer_norm(ctx: RuleContext, x: TensorType) -> Any:
     shape = tuple(ctx.dim(d) for d in ctx.arg("normalized_shape"))
@@ -202,7 +249,9 @@ def _layer_norm(ctx: RuleContext, x: TensorType) -> Any:
         ctx.equal(d, s, "layer_norm: trailing input dimensions must equal normalized_shape")
     for k in ("weight", "bias"):
         p = ctx.tensor(k, None)
-        if isinstance(p, TensorType) and p.rank == len(shape):
+        if isinstance(p, TensorType):
+            if p.rank != len(shape):
+                ctx.fail(f"layer_norm: {k} {p!r} must have the shape normalized_shape {shape}")
             for d, s in zip(p.dims, shape):
                 ctx.equal(d, s, f"layer_norm: {k} shape must equal normalized_shape")
     return x
@@ -217,28 +266,45 @@ def _native_layer_norm(ctx: RuleContext) -> Any:
     return (x, stats, stats)
 
 
+@keeps_rank(0, shape=True)
 @_tensor_rule
 def _group_norm(ctx: RuleContext, x: TensorType) -> Any:
-    groups, c = ctx.int_value("num_groups"), ctx.resolve(x.dims[1]) if x.rank > 1 else Dyn
-    if isinstance(c, int) and c % groups:
+    if x.rank < 2:
+        ctx.fail(f"group_norm expects an input of rank >= 2 (N, C, ...), found {x!r}")
+    groups, c = ctx.int_value("num_groups"), ctx.resolve(x.dims[1])
+    if isinstance(c, int) and (groups <= 0 or c % groups):
         ctx.fail(f"group_norm: {c} channels are not divisible into {groups} groups")
+    for k in ("weight", "bias"):
+        p = ctx.tensor(k, None)
+        if isinstance(p, TensorType):
+            if p.rank != 1:
+                ctx.fail(f"group_norm: {k} must be 1-D, found {p!r}")
+            ctx.equal(p.dims[0], x.dims[1], f"group_norm: {k} size must equal the input channels (dim 1)")
     return x
 
 
 def _pool(spatial: int, kind: str) -> Callable:
+    @keeps_rank(0)
     @_tensor_rule
     def rule(ctx: RuleContext, x: TensorType) -> Any:
+        if kind == "adaptive":
+            return _adaptive_pool(ctx, x, spatial)
         if x.rank not in (spatial + 1, spatial + 2):
             ctx.fail(f"{kind}_pool{spatial}d expects a {spatial + 2}-D (or unbatched) input, found {x!r}")
         lead = x.rank - spatial
-        if kind == "adaptive":
-            size = _tuple(ctx.arg("output_size"), spatial)
-            return x.with_dims(x.dims[:lead] + tuple(x.dims[lead + i] if s is None else ctx.dim(s)
-                                                     for i, s in enumerate(size)))
         k = _tuple(ctx.arg("kernel_size"), spatial)
         s = _tuple(ctx.arg("stride") or k, spatial)
         p = _tuple(ctx.arg("padding", 0), spatial)
         d = _tuple(ctx.arg("dilation", 1), spatial) if kind == "max" else (1,) * spatial
+        if any(2 * pi > ki for pi, ki in zip(p, k)):
+            ctx.fail(f"{kind}_pool{spatial}d: padding {p} must be at most half the kernel size {k}")
+        if any(si <= 0 for si in s):
+            ctx.fail(f"{kind}_pool{spatial}d: stride {s} must be positive")
+        if kind == "avg" and spatial == 3:  # avg_pool3d also wants the (unpadded) input to cover the kernel
+            for i in range(3):
+                size = ctx.resolve(x.dims[lead + i])
+                if isinstance(size, int) and size < k[i]:
+                    ctx.fail(f"avg_pool3d: input size {size} is smaller than the kernel size {k[i]}")
         ceil = ctx.arg("ceil_mode", False)
         return x.with_dims(x.dims[:lead] + tuple(_pool_dim(ctx, x.dims[lead + i], k[i], s[i], p[i], d[i], ceil)
                                                  for i in range(spatial)))
@@ -246,12 +312,34 @@ def _pool(spatial: int, kind: str) -> Callable:
     return rule
 
 
+def _adaptive_pool(ctx: RuleContext, x: TensorType, spatial: int) -> Any:
+    """Adaptive average pooling: ``None`` sizes keep the input's; an all-ones output of a 2d/3d pool is a mean
+    over the last dimensions, which torch computes for any leading rank."""
+    size = _tuple(ctx.arg("output_size"), spatial)
+    if spatial == 1 and None in size:
+        ctx.fail("adaptive_avg_pool1d takes int output sizes, found None")
+    if x.rank < spatial + 1:
+        ctx.fail(f"adaptive_avg_pool{spatial}d expects an input of rank >= {spatial + 1}, found {x!r}")
+    lead = x.rank - spatial
+    out = tuple(x.dims[lead + i] if s is None else ctx.dim(s) for i, s in enumerate(size))
+    if any(isinstance(o, int) and o < 0 for o in out):
+        ctx.fail(f"adaptive_avg_pool{spatial}d: output sizes {out} must be non-negative")
+    mean = spatial > 1 and not any(isinstance(o, int) and o != 1 for o in map(ctx.resolve, out))
+    if not mean and x.rank > spatial + 2:
+        ctx.fail(f"adaptive_avg_pool{spatial}d expects a {spatial + 2}-D (or unbatched) input, found {x!r}")
+    return x.with_dims(x.dims[:lead] + out)
+
+
 def _pool_dim(ctx: RuleContext, size: Any, k: int, s: int, p: int, d: int, ceil: bool) -> Any:
     size = ctx.resolve(size)
     if not isinstance(size, int) or not ceil:
         return conv_out_dim(ctx, size, k, s, p, d)
     out = -(-(size + 2 * p - d * (k - 1) - 1) // s) + 1
-    return out - 1 if (out - 1) * s >= size + p else out
+    out = out - 1 if (out - 1) * s >= size + p else out
+    if out <= 0:
+        ctx.fail(f"the pooling window (kernel {k}, dilation {d}, padding {p}) leaves no output of an input of size "
+                 f"{size}")
+    return out
 
 
 def _max_pool_with_indices(ctx: RuleContext) -> Any:
@@ -271,19 +359,28 @@ def _embedding(ctx: RuleContext) -> Any:
 
 
 def _sdpa(ctx: RuleContext) -> Any:
+    """What torch checks (CPU): ranks >= 2, query and key head sizes; batch dimensions broadcast; key and value
+    lengths, except where torch takes its fused kernel (4-D, equal batch and head counts), which does not."""
     q, k, v = ctx.tensor("query"), ctx.tensor("key"), ctx.tensor("value")
     if not all(isinstance(t, TensorType) for t in (q, k, v)):
         return Dyn
+    if min(q.rank, k.rank, v.rank) < 2:
+        ctx.fail(f"attention: query, key and value must be at least 2-D, found {q!r}, {k!r}, {v!r}")
     ctx.equal(q.dims[-1], k.dims[-1], "attention: query and key head sizes must match")
-    ctx.equal(k.dims[-2], v.dims[-2], "attention: key and value lengths must match")
-    return q.with_dims(q.dims[:-1] + v.dims[-1:])
+    fused = q.rank == k.rank == v.rank == 4 and q.dims[:2] == k.dims[:2] == v.dims[:2]
+    if not fused:  # the math path multiplies the attention weights by the values
+        ctx.equal(k.dims[-2], v.dims[-2], "attention: key and value lengths must match")
+    batch = broadcast_operands(ctx, [TensorType(t.dims[:-2]) for t in (q, k, v)])
+    if not isinstance(batch, TensorType):
+        return Dyn
+    return TensorType(batch.dims + (q.dims[-2], v.dims[-1]), q.dtype)
 
 
 def nn_rules() -> dict:
     """``{op: rule}`` for the neural-network ops."""
     aten = torch.ops.aten
     rules = {"matmul": _matmul, "mm": _mm, "bmm": _bmm, aten.mm.default: _mm, aten.bmm.default: _bmm,
-             "addmm": _addmm("mat1", "mat2"), "baddbmm": _addmm("batch1", "batch2"), "linear": _linear,
+             "addmm": _addmm("mat1", "mat2", 2), "baddbmm": _addmm("batch1", "batch2", 3), "linear": _linear,
              aten.convolution.default: _aten_convolution, "batch_norm": _batch_norm, "layer_norm": _layer_norm,
              aten.native_batch_norm.default: _native_batch_norm,
              aten._native_batch_norm_legit_no_training.default: _native_batch_norm,
@@ -292,8 +389,8 @@ def nn_rules() -> dict:
              aten.max_pool2d_with_indices.default: _max_pool_with_indices, "embedding": _embedding,
              "scaled_dot_product_attention": _sdpa}
     for n in (1, 2, 3):
-        rules[f"conv{n}d"] = _conv(False)
-        rules[f"conv_transpose{n}d"] = _conv(True)
+        rules[f"conv{n}d"] = _conv(False, n)
+        rules[f"conv_transpose{n}d"] = _conv(True, n)
         for kind in ("max", "avg", "adaptive"):
             rules[f"{kind}_pool{n}d" if kind != "adaptive" else f"adaptive_avg_pool{n}d"] = _pool(n, kind)
     return rules

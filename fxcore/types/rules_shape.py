@@ -131,6 +131,8 @@ def _permute(ctx: RuleContext, t: TensorType) -> Any:
 @_tensor_rule
 def _transpose(ctx: RuleContext, t: TensorType) -> Any:
     a, b = (normalize_dim_index(ctx.int_value(k), t.rank, ctx) for k in ("dim0", "dim1"))
+    if t.rank == 0:
+        return t  # a 0-dim tensor transposes its (only) dimension -1 or 0 with itself
     dims = list(t.dims)
     dims[a], dims[b] = dims[b], dims[a]
     return t.with_dims(dims)
@@ -152,10 +154,10 @@ def _merge(ctx: RuleContext, dims) -> Any:
 
 @_tensor_rule
 def _flatten(ctx: RuleContext, t: TensorType) -> Any:
-    if t.rank == 0:
-        return t.with_dims((1,))
     start = normalize_dim_index(ctx.int_value("start_dim"), t.rank, ctx)
     end = normalize_dim_index(ctx.int_value("end_dim"), t.rank, ctx)
+    if t.rank == 0:
+        return t.with_dims((1,))
     if start > end:
         ctx.fail(f"flatten start_dim {start} comes after end_dim {end}")
     return t.with_dims(t.dims[:start] + (_merge(ctx, t.dims[start:end + 1]),) + t.dims[end + 1:])
@@ -164,6 +166,8 @@ def _flatten(ctx: RuleContext, t: TensorType) -> Any:
 @_tensor_rule
 def _unflatten(ctx: RuleContext, t: TensorType) -> Any:
     dim = normalize_dim_index(ctx.int_value("dim"), t.rank, ctx)
+    if not ctx.arg("sizes"):
+        ctx.fail("unflatten: sizes must be non-empty")
     inner = reshape_dims(ctx, t.with_dims((t.dims[dim],)), ctx.arg("sizes"))
     return t.with_dims(t.dims[:dim] + inner.dims + t.dims[dim + 1:])
 
@@ -177,8 +181,13 @@ def _unsqueeze(ctx: RuleContext, t: TensorType) -> Any:
 @_tensor_rule
 def _squeeze(ctx: RuleContext, t: TensorType) -> Any:
     dims = ctx.arg("dim", None)
-    dims = range(t.rank) if dims is None else ((dims,) if isinstance(dims, int) else dims)
-    chosen = {normalize_dim_index(d, t.rank, ctx) for d in dims}
+    dims = tuple(range(t.rank)) if dims is None else ((dims,) if isinstance(dims, int) else tuple(dims))
+    listed = [normalize_dim_index(d, t.rank, ctx) for d in dims]
+    if len(set(listed)) != len(listed):
+        ctx.fail(f"squeeze: dimension list {dims} names a dimension twice")
+    if t.rank == 0:
+        return t
+    chosen = set(listed)
     if any(not isinstance(ctx.resolve(t.dims[i]), int) for i in chosen):
         return Dyn  # whether an unknown size is 1 decides the rank
     return t.with_dims(d for i, d in enumerate(t.dims) if not (i in chosen and ctx.resolve(d) == 1))
@@ -258,10 +267,16 @@ def _unbind(ctx: RuleContext, t: TensorType) -> Any:
 
 @_tensor_rule
 def _expand(ctx: RuleContext, t: TensorType) -> Any:
-    sizes = [ctx.dim(s) for s in ctx.arg("size")]
+    return expand_dims(ctx, t, [ctx.dim(s) for s in ctx.arg("size")])
+
+
+def expand_dims(ctx: RuleContext, t: TensorType, sizes: list) -> TensorType:
+    """The type of expanding a tensor of type ``t`` to ``sizes`` (-1 keeps a size; new sizes go in front)."""
     if len(sizes) < t.rank:
         ctx.fail(f"expand to {tuple(sizes)} has fewer dimensions than {t!r}")
     lead = len(sizes) - t.rank
+    if any(isinstance(s, int) and (s < 0 if i < lead else s < -1) for i, s in enumerate(sizes)):
+        ctx.fail(f"expand to {tuple(sizes)}: sizes must be >= 0, or -1 to keep an existing dimension")
     out = list(sizes[:lead])
     for d, s in zip(t.dims, sizes[lead:]):
         d = ctx.resolve(d)
@@ -278,15 +293,16 @@ def _repeat(ctx: RuleContext, t: TensorType) -> Any:
     return t.with_dims(_merge(ctx, (d, r)) for d, r in zip(dims, reps))
 
 
-def _like(key: str, keep_dtype: bool) -> Callable:
+def _like(check: Callable) -> Callable:
+    """``x.expand_as(y)`` / ``x.view_as(y)`` / ``x.reshape_as(y)``: ``y``'s shape, ``x``'s dtype, after ``check``."""
+
     def rule(ctx: RuleContext) -> Any:
-        src, other = ctx.tensor("self"), ctx.tensor(key)
+        src, other = ctx.tensor("self"), ctx.tensor("other")
         if not isinstance(other, TensorType):
             return Dyn
-        if key != "other" and isinstance(src, TensorType):  # view_as/reshape_as: same element count
-            reshape_dims(ctx, src, other.dims)
-        dtype = src.dtype if keep_dtype and isinstance(src, TensorType) else other.dtype
-        return TensorType(other.dims, dtype)
+        if isinstance(src, TensorType):
+            return check(ctx, src, other.dims)
+        return TensorType(other.dims)
 
     return rule
 
@@ -306,7 +322,7 @@ def shape_rules() -> dict:
              "permute": _permute, "transpose": _transpose, "t": _t, "flatten": _flatten, "unflatten": _unflatten,
              "unsqueeze": _unsqueeze, "squeeze": _squeeze, "cat": _cat, "stack": _stack, "split": _split,
              "chunk": _chunk, "unbind": _unbind, "expand": _expand, "repeat": _repeat,
-             "expand_as": _like("other", True), "view_as": _like("other", True), "reshape_as": _like("other", True),
+             "expand_as": _like(expand_dims), "view_as": _like(reshape_dims), "reshape_as": _like(reshape_dims),
              aten.empty.memory_format: _factory, torch.zeros: _factory, torch.ones: _factory,
              torch.empty: _factory, aten.zeros.default: _factory, aten.ones.default: _factory}
     for name in ("transpose", "unsqueeze", "squeeze", "t"):

@@ -1,40 +1,35 @@
-"""Gradual tensor types: frozen, hashable values and their relations.
+"""Gradual tensor types: frozen, hashable values.
 
 A type is one of:
 
 - ``Dyn``: nothing is known (the unknown type, and the unknown dimension);
-- ``TensorType(dims, dtype=None)``: a tensor whose rank is ``len(dims)``; each
-  dimension is an ``int``, ``Dyn``, or a dimension variable (``unify.Var``);
-  ``dtype`` is a ``torch.dtype`` or None when unknown;
-- ``ScalarType(kind, value=Dyn)``: a Python ``int``/``float``/``bool`` (the
-  result of ``x.size(0)``, say), with its value when known (an int, ``Dyn`` or a
-  dimension variable for sizes);
+- ``TensorType(dims, dtype=None)``: a tensor whose rank is ``len(dims)``; each dimension is an
+  ``int``, ``Dyn``, or a symbolic size: a dimension variable (``unify.Var``) or a sympy
+  expression (what torch's ``infer_symbolic_types`` writes); ``dtype`` is a ``torch.dtype`` or None
+  when unknown. As in torch, equality and hashing look at the dimensions only: the dtype is
+  carried along (and checked by :func:`~fxcore.types.relations.is_consistent`), never compared by ``==``;
+- ``ScalarType(kind, value=Dyn)``: a Python ``int``/``float``/``bool`` (the result of
+  ``x.size(0)``, say), with its value when known (an int, ``Dyn`` or a symbolic size);
 - a plain ``tuple`` of types, for nodes that produce several values.
 
-Annotations written with ``torch.fx.tensor_type`` (its ``TensorType``/``Dyn``)
-are accepted wherever a type is: :func:`as_type` converts them.
+Annotations written with ``torch.fx.tensor_type`` (its ``TensorType``/``Dyn``) are accepted
+wherever a type is: :func:`as_type` converts them.
 
-Relations: :func:`is_consistent` (``~``: could describe the same value),
-:func:`is_more_precise` (``t1 <= t2``: t1 carries at least t2's information),
-:func:`meet` (the most precise type consistent with both), and
-:func:`broadcast_types` (torch's operand broadcasting).
-
->>> t = TensorType((Dyn, 3))
->>> is_consistent(t, TensorType((2, 3))), is_more_precise(TensorType((2, 3)), t)
-(True, True)
->>> meet(t, TensorType((2, Dyn)))
-TensorType((2, 3))
->>> hash(t) == hash(TensorType((Dyn, 3)))
-True
+>>> t = TensorType((Dyn, 3), torch.float16)
+>>> t == TensorType((Dyn, 3)), hash(t) == hash(TensorType((Dyn, 3))), t.dtype
+(True, True, torch.float16)
+>>> t.__args__  # torch's spelling of the dimensions
+(Dyn, 3)
 
 See Also
 --------
+fxcore.types.relations : consistency, precision, meet and broadcasting.
 torch.fx.tensor_type : the reference these names follow.
-fxcore.types.checker.GraphTypeChecker
 """
 from __future__ import annotations
 
 import dataclasses
+import sys
 from typing import Any, Optional
 
 import torch
@@ -44,10 +39,10 @@ from unify import Var
 
 from .errors import GradualTypeError
 
-__all__ = [
-    "Dyn", "TensorType", "ScalarType", "as_type", "is_dim", "is_consistent", "is_more_precise", "meet",
-    "meet_dim", "broadcast_types", "broadcast_shape", "broadcast_dim",
-]
+__all__ = ["Dyn", "TensorType", "ScalarType", "as_type", "is_dim", "is_symbolic", "SCALAR_KINDS"]
+
+SCALAR_KINDS = (int, float, bool)
+"""The Python scalar classes a `ScalarType` describes (and that torch's checker uses as types)."""
 
 
 class _DynType:
@@ -77,22 +72,33 @@ class _DynType:
 Dyn = _DynType()
 
 
+def _is_sympy(d: Any) -> bool:
+    """A sympy object (sympy is only looked for once someone has imported it: no import cost otherwise)."""
+    sympy = sys.modules.get("sympy")
+    return sympy is not None and isinstance(d, sympy.Basic)
+
+
 def _dim(d: Any) -> Any:
-    """Normalize one dimension: ints (also numpy/SymInt-free ints), Dyn (either library's), Var."""
+    """Normalize one dimension: ints, Dyn (either library's), Var, sympy expressions (sympy integers as ints)."""
     if type(d) is int or d is Dyn or type(d) is Var:
         return d
     if d is None or isinstance(d, (_DynType, _torch_tt._DynType, torch.SymInt)):
         return Dyn  # a SymInt is never forced to an int here (that would specialize it)
     if isinstance(d, Var) or (isinstance(d, int) and not isinstance(d, bool)):
         return d
-    if hasattr(d, "__index__"):
+    if _is_sympy(d):
+        return int(d) if d.is_Integer else d
+    if hasattr(d, "__index__") and not isinstance(d, bool):
         return int(d)
-    raise GradualTypeError(f"bad dimension {d!r} ({type(d).__name__}): use an int, Dyn or a unify.Var")
+    raise GradualTypeError(f"bad dimension {d!r} ({type(d).__name__}): use an int, Dyn, a unify.Var or a sympy "
+                           "expression")
 
 
-@dataclasses.dataclass(frozen=True)
 class TensorType:
-    """A tensor type: a tuple of dimensions (int, ``Dyn`` or ``unify.Var``) and an optional dtype.
+    """A tensor type: a tuple of dimensions (int, ``Dyn`` or symbolic) and an optional dtype.
+
+    A frozen, hashable value. ``==`` and ``hash`` compare the dimensions only (torch's TensorType
+    has no dtype at all); compare ``.dtype`` explicitly when it matters.
 
     >>> TensorType((1, Dyn, 3))
     TensorType((1, Dyn, 3))
@@ -106,15 +112,47 @@ class TensorType:
     Dyn, ScalarType, as_type
     """
 
-    dims: tuple
-    dtype: Optional[torch.dtype] = None
+    __slots__ = ("dims", "dtype", "_hash")
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "dims", tuple(_dim(d) for d in self.dims))
+    def __init__(self, dims: Any, dtype: Optional[torch.dtype] = None) -> None:
+        dims = tuple(dims)
+        for d in dims:
+            if type(d) is not int and d is not Dyn and type(d) is not Var:
+                dims = tuple(_dim(e) for e in dims)
+                break
+        _SET_DIMS(self, dims)
+        _SET_DTYPE(self, dtype)
+        _SET_HASH(self, None)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}: TensorType is immutable, use "
+                                              "with_dims()")
+
+    __delattr__ = __setattr__
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not TensorType:
+            return NotImplemented
+        return self is other or self.dims == other.dims
+
+    def __hash__(self) -> int:
+        h = self._hash
+        if h is None:
+            h = hash(("TensorType", self.dims))
+            _SET_HASH(self, h)
+        return h
+
+    def __reduce__(self):
+        return (TensorType, (self.dims, self.dtype))
 
     @classmethod
     def __class_getitem__(cls, dims: Any) -> "TensorType":
         return cls(dims if isinstance(dims, tuple) else (dims,))
+
+    @property
+    def __args__(self) -> tuple:
+        """The dimensions (torch's attribute name)."""
+        return self.dims
 
     @property
     def rank(self) -> int:
@@ -123,11 +161,14 @@ class TensorType:
 
     def with_dims(self, dims) -> "TensorType":
         """The same dtype with other dimensions."""
-        return TensorType(tuple(dims), self.dtype)
+        return TensorType(dims, self.dtype)
 
     def __repr__(self) -> str:
         dims = "(" + ", ".join(map(repr, self.dims)) + ("," if len(self.dims) == 1 else "") + ")"
         return f"TensorType({dims})" if self.dtype is None else f"TensorType({dims}, {self.dtype})"
+
+
+_SET_DIMS, _SET_DTYPE, _SET_HASH = (getattr(TensorType, n).__set__ for n in ("dims", "dtype", "_hash"))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -151,12 +192,22 @@ class ScalarType:
 
 
 def is_dim(d: Any) -> bool:
-    """Whether ``d`` is a dimension value: an int, ``Dyn`` or a dimension variable.
+    """Whether ``d`` is a dimension value: an int, ``Dyn`` or a symbolic size.
 
     >>> is_dim(3), is_dim(Dyn), is_dim('3')
     (True, True, False)
     """
-    return isinstance(d, (_DynType, Var)) or (isinstance(d, int) and not isinstance(d, bool))
+    return isinstance(d, (_DynType, Var)) or (isinstance(d, int) and not isinstance(d, bool)) or _is_sympy(d)
+
+
+def is_symbolic(d: Any) -> bool:
+    """Whether a dimension is symbolic: a dimension variable or a (non-integer) sympy expression.
+
+    >>> from unify import var
+    >>> is_symbolic(var('b')), is_symbolic(3), is_symbolic(Dyn)
+    (True, False, False)
+    """
+    return isinstance(d, Var) or _is_sympy(d)
 
 
 def as_type(obj: Any) -> Any:
@@ -175,197 +226,10 @@ def as_type(obj: Any) -> Any:
         return Dyn
     if isinstance(obj, _torch_tt.TensorType):
         return TensorType(tuple(obj.dims))
-    if obj in (int, float, bool):
+    if obj in SCALAR_KINDS:
         return ScalarType(obj)
     if obj is type(None):
         return obj  # the type of None (a node that returns nothing)
     if isinstance(obj, tuple):
         return tuple(as_type(o) for o in obj)
     return Dyn
-
-
-def _dim_consistent(a: Any, b: Any) -> bool:
-    return a == b or a == Dyn or b == Dyn or isinstance(a, Var) or isinstance(b, Var)
-
-
-def _dtype_consistent(a: Optional[torch.dtype], b: Optional[torch.dtype]) -> bool:
-    return a is None or b is None or a == b
-
-
-def is_consistent(t1: Any, t2: Any) -> bool:
-    """``t1 ~ t2``: the two types could describe the same value (reflexive, symmetric, not transitive).
-
-    ``Dyn`` and dimension variables are consistent with everything.
-
-    >>> is_consistent(TensorType((1, Dyn, 3)), TensorType((1, 2, 3)))
-    True
-    >>> is_consistent(TensorType((1, 2)), TensorType((1, 3))), is_consistent(TensorType((1,)), Dyn)
-    (False, True)
-
-    See Also
-    --------
-    is_more_precise, meet
-    """
-    t1, t2 = as_type(t1), as_type(t2)
-    if t1 == t2 or t1 == Dyn or t2 == Dyn:
-        return True
-    if isinstance(t1, TensorType) and isinstance(t2, TensorType):
-        return (t1.rank == t2.rank and _dtype_consistent(t1.dtype, t2.dtype)
-                and all(map(_dim_consistent, t1.dims, t2.dims)))
-    if isinstance(t1, ScalarType) and isinstance(t2, ScalarType):
-        return t1.kind == t2.kind and _dim_consistent(t1.value, t2.value)
-    if isinstance(t1, tuple) and isinstance(t2, tuple):
-        return len(t1) == len(t2) and all(map(is_consistent, t1, t2))
-    return False
-
-
-def _dim_more_precise(a: Any, b: Any) -> bool:
-    if a == b or b == Dyn:
-        return True
-    return isinstance(b, Var) and a != Dyn
-
-
-def is_more_precise(t1: Any, t2: Any) -> bool:
-    """``t1 <= t2``: t1 is at least as precise as t2 (reflexive, transitive; ``Dyn`` is the top).
-
-    Precision per dimension: ``Dyn`` is above a dimension variable, which is above an int.
-    Unlike torch's reference, this is what the name says: ``is_more_precise(x, Dyn)`` is True and
-    ``is_more_precise(Dyn, x)`` only when x is ``Dyn``.
-
-    >>> is_more_precise(TensorType((1, 2, 3)), TensorType((1, Dyn, 3)))
-    True
-    >>> is_more_precise(TensorType((1, Dyn, 3)), TensorType((1, 2, 3)))
-    False
-    >>> is_more_precise(Dyn, TensorType((1,)))
-    False
-
-    See Also
-    --------
-    is_consistent, meet
-    """
-    t1, t2 = as_type(t1), as_type(t2)
-    if t1 == t2 or t2 == Dyn:
-        return True
-    if isinstance(t1, TensorType) and isinstance(t2, TensorType):
-        return (t1.rank == t2.rank and (t2.dtype is None or t1.dtype == t2.dtype)
-                and all(map(_dim_more_precise, t1.dims, t2.dims)))
-    if isinstance(t1, ScalarType) and isinstance(t2, ScalarType):
-        return t1.kind == t2.kind and _dim_more_precise(t1.value, t2.value)
-    if isinstance(t1, tuple) and isinstance(t2, tuple):
-        return len(t1) == len(t2) and all(map(is_more_precise, t1, t2))
-    return False
-
-
-def meet_dim(a: Any, b: Any) -> Any:
-    """The more precise of two consistent dimensions; raises :class:`GradualTypeError` if they differ.
-
-    >>> meet_dim(Dyn, 3), meet_dim(4, 4)
-    (3, 4)
-
-    See Also
-    --------
-    meet
-    """
-    if a == b or b == Dyn:
-        return a
-    if a == Dyn or (isinstance(a, Var) and not isinstance(b, Var)):
-        return b
-    if isinstance(b, Var):
-        return a
-    raise GradualTypeError(f"dimensions {a!r} and {b!r} differ")
-
-
-def meet(t1: Any, t2: Any) -> Any:
-    """The most precise type consistent with both (torch calls it get_greatest_upper_bound).
-
-    Raises :class:`GradualTypeError` naming both types when they are not consistent.
-
-    >>> meet(TensorType((Dyn, 3)), TensorType((2, Dyn), torch.float32))
-    TensorType((2, 3), torch.float32)
-    >>> meet(TensorType((2,)), TensorType((3,)))
-    Traceback (most recent call last):
-    ...
-    fxcore.types.errors.GradualTypeError: types TensorType((2,)) and TensorType((3,)) are not consistent
-    """
-    t1, t2 = as_type(t1), as_type(t2)
-    if t2 == Dyn or t1 == t2:
-        return t1
-    if t1 == Dyn:
-        return t2
-    if not is_consistent(t1, t2):
-        raise GradualTypeError(f"types {t1!r} and {t2!r} are not consistent")
-    if isinstance(t1, TensorType):
-        return TensorType(tuple(map(meet_dim, t1.dims, t2.dims)), t1.dtype or t2.dtype)
-    if isinstance(t1, ScalarType):
-        return ScalarType(t1.kind, meet_dim(t1.value, t2.value))
-    return tuple(map(meet, t1, t2))
-
-
-def broadcast_dim(a: Any, b: Any, fresh: Any = Dyn) -> Any:
-    """The broadcast of two dimensions; ``fresh`` stands for an unknown result (two unknown dims).
-
-    >>> broadcast_dim(1, 5), broadcast_dim(Dyn, 5), broadcast_dim(3, 3), broadcast_dim(Dyn, 1)
-    (5, 5, 3, Dyn)
-    >>> broadcast_dim(2, 3)
-    Traceback (most recent call last):
-    ...
-    fxcore.types.errors.GradualTypeError: dimensions 2 and 3 cannot be broadcast (neither is 1)
-    """
-    if a == b or b == 1:
-        return a
-    if a == 1:
-        return b
-    if isinstance(a, int) and isinstance(b, int):
-        raise GradualTypeError(f"dimensions {a} and {b} cannot be broadcast (neither is 1)")
-    if isinstance(a, int):  # a > 1 is the only size compatible with both a and (unknown) b
-        return a
-    if isinstance(b, int):
-        return b
-    return fresh
-
-
-def broadcast_shape(*types: Any, fresh: Any = Dyn) -> Any:
-    """The type of broadcasting tensors of the given types together (``Dyn`` if any rank is unknown).
-
-    >>> broadcast_shape(TensorType((2, 1, 4)), TensorType((3, 1)))
-    TensorType((2, 3, 4))
-    """
-    types = [as_type(t) for t in types]
-    if any(not isinstance(t, TensorType) for t in types):
-        return Dyn
-    rank = max(t.rank for t in types)
-    out = [1] * rank
-    for t in types:
-        for i, d in enumerate(t.dims, rank - t.rank):
-            out[i] = broadcast_dim(out[i], d, fresh() if callable(fresh) else fresh)
-    return TensorType(tuple(out))
-
-
-def broadcast_types(t1: Any, t2: Any) -> tuple[Any, Any]:
-    """Expand both operand types by broadcasting so that they become consistent (torch's API).
-
-    Ranks are padded on the left with 1, then a size-1 dimension takes the other side's size.
-
-    >>> broadcast_types(TensorType((1, 2, 3)), TensorType((3,)))
-    (TensorType((1, 2, 3)), TensorType((1, 2, 3)))
-    >>> broadcast_types(Dyn, TensorType((3,)))
-    (Dyn, TensorType((3,)))
-
-    See Also
-    --------
-    broadcast_shape : the type of the result.
-    """
-    t1, t2 = as_type(t1), as_type(t2)
-    if t1 == Dyn or t2 == Dyn:
-        return t1, t2
-    if not (isinstance(t1, TensorType) and isinstance(t2, TensorType)):
-        raise GradualTypeError(f"cannot broadcast {t1!r} and {t2!r}: both must be tensor types")
-    rank = max(t1.rank, t2.rank)
-    d1 = [1] * (rank - t1.rank) + list(t1.dims)
-    d2 = [1] * (rank - t2.rank) + list(t2.dims)
-    for i, (x, y) in enumerate(zip(d1, d2)):
-        if x == 1:
-            d1[i] = y
-        elif y == 1:
-            d2[i] = x
-    return t1.with_dims(d1), t2.with_dims(d2)

@@ -26,7 +26,7 @@ def test_constraints_bind_unknown_dims_and_reach_the_inputs():
     types = list(result.values())
     assert types[0] == TensorType((var("input_1.0"), 8))  # in_features solved into the input type
     assert types[-1].dims == (var("input_1.0"), 4)
-    assert x.type == types[0] and x.meta["type"] == types[0]
+    assert x.meta["type"] == types[0]  # ours; x.type holds torch's answer (test_compat_answers.py)
 
 
 def test_reshape_solves_a_single_unknown_and_keeps_symbolic_batch():

@@ -73,3 +73,24 @@ def test_broadcast_types_follows_torch_reference():
         ours = broadcast_types(TensorType(a), TensorType(b))
         theirs = torch_bt(ttt.TensorType(a), ttt.TensorType(b))
         assert ours == tuple(as_type(t) for t in theirs)
+
+
+def test_equality_and_hash_ignore_dtype_as_torch_does_but_relations_do_not():
+    f16, f32 = TensorType((2, 3), torch.float16), TensorType((2, 3), torch.float32)
+    assert f16 == f32 and hash(f16) == hash(f32) and f16 == TensorType((2, 3)) and f16.dtype != f32.dtype
+    assert not is_consistent(f16, f32) and not is_more_precise(f16, f32) and is_more_precise(f16, TensorType((2, 3)))
+    with pytest.raises(GradualTypeError, match="not consistent"):
+        meet(f16, f32)
+    assert meet(TensorType((2, Dyn)), f16).dtype == torch.float16
+    assert f16.__args__ == (2, 3) and TensorType[Dyn, 3, Dyn].dims == (Dyn, 3, Dyn)
+
+
+def test_sympy_dimensions_are_symbolic_sizes():
+    import sympy
+    s = sympy.symbols("~0")
+    t = TensorType((2, s, sympy.Integer(4), sympy.floor(s) - 4))
+    assert t.dims[2] == 4 and type(t.dims[2]) is int and t.dims[1] == s
+    assert is_consistent(t, TensorType((2, 7, 4, 3))) and is_more_precise(TensorType((2, 7, 4, 3)), t)
+    assert not is_consistent(t, TensorType((3, 7, 4, 3)))
+    with pytest.raises(GradualTypeError, match="bad dimension"):
+        TensorType(("3",))
