@@ -1,6 +1,7 @@
 """Assurance: what can be checked of a rule set before it touches a user's graph.
 
-Owns `examples` (each rule's embedded examples, normalized and compared).
+Owns `examples` (each rule's embedded examples, normalized and compared) and `term_graph` (terms as
+runnable GraphModules, for checks that evaluate rules with torch).
 
 May import: `unify`, `fxcore`, `rewrite.errors`, `rewrite.lang`, `rewrite.engine`. Never
 `rewrite.front`.
@@ -15,5 +16,6 @@ See Also:
 """
 
 from rewrite.check.examples import ExampleResult, assert_examples, check_examples
+from rewrite.check.term_graph import graph_of, term_variables
 
-__all__ = ["ExampleResult", "check_examples", "assert_examples"]
+__all__ = ["ExampleResult", "check_examples", "assert_examples", "graph_of", "term_variables"]
