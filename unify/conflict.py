@@ -118,15 +118,25 @@ def ambiguities(patterns: Iterable[Any]) -> list[tuple[Any, Any]]:
         ambiguous, warn_ambiguities
     """
     patterns = list(patterns)
+    pairs = _candidate_pairs(patterns)
+    if not pairs:
+        return []
     has_variant = _VariantIndex(patterns)
-    grounds = [skolemize(p) for p in patterns]
-    renamed = [reify(p, {v: Var() for v in variables_of(p)}) for p in patterns]  # apart from everything
+    grounds: dict[int, Any] = {}
+    renamed: dict[int, Any] = {}
     out = []
-    for i, j in _candidate_pairs(patterns):
+    for i, j in pairs:  # ground and renamed forms are made only for patterns some pair needs
         a, b = patterns[i], patterns[j]
+        if j not in renamed:
+            renamed[j] = reify(b, {v: Var() for v in variables_of(b)})  # apart from everything
         s = unify(renamed[j], a)
-        if s is False or unifies(b, grounds[i]) or unifies(a, grounds[j]):
-            continue  # no overlap, or one supersedes the other
+        if s is False:
+            continue  # no overlap
+        for k in (i, j):
+            if k not in grounds:
+                grounds[k] = skolemize(patterns[k])
+        if unifies(b, grounds[i]) or unifies(a, grounds[j]):
+            continue  # one supersedes the other
         if not has_variant(reify(a, s)):
             out.append((a, b))
     return out
@@ -170,34 +180,122 @@ def warn_ambiguities(patterns: Iterable[Any], where: str = "") -> list[tuple[Any
 
 
 def _candidate_pairs(patterns: Sequence[Any]) -> list[tuple[int, int]]:
-    """Index pairs ``i < j`` that may overlap: same root shape and operator, or one side unindexed."""
-    buckets: dict[Hashable, list[int]] = {}
+    """Index pairs ``i < j``, sorted, of distinct patterns that may overlap (a superset of the overlapping ones).
+
+    Equal patterns are never paired (each supersedes the other).  The rest are found by splitting the
+    distinct feature maps path by path, root first, as a discrimination tree does: at a path, patterns
+    with different features there cannot overlap, and a pattern with no feature there (a variable at
+    or above it) is compatible with all of them.  The cost grows with the pairs that agree on every
+    shared feature, not with all pairs; unindexable patterns are paired with everything.
+    """
+    keys = [_class_key(p, i) for i, p in enumerate(patterns)]
+    first: dict = {}
+    for i, k in enumerate(keys):
+        first.setdefault(k, i)
+    reps = sorted(first.values())  # one index per distinct pattern
+    maps: dict[int, dict | None] = {}
+    groups: dict = {}  # distinct feature set -> representatives having it
     wild: list[int] = []
-    for i, p in enumerate(patterns):
-        key = _root_key(p)
-        (wild if key is None else buckets.setdefault(key, [])).append(i)
-    pairs = [(i, j) for members in buckets.values() for n, i in enumerate(members) for j in members[n + 1:]]
-    pairs += [(min(i, j), max(i, j)) for i in wild for j in range(len(patterns)) if j != i]
-    maps = [None if fs is None else dict(fs) for fs in map(features, patterns)]
-    return [(i, j) for i, j in sorted(set(pairs)) if _compatible(maps[i], maps[j])]
+    for i in reps:
+        fs = features(patterns[i])
+        if fs is None:
+            wild.append(i)
+        else:
+            maps[i] = dict(fs)
+            groups.setdefault(fs, []).append(i)
+    keyed = list(groups.values())
+    gmaps = [maps[g[0]] for g in keyed]
+    rep_pairs: list[tuple[int, int]] = []
+    for members in keyed:  # equal feature maps: every pair is a candidate
+        rep_pairs.extend((a, b) for n, a in enumerate(members) for b in members[n + 1:])
+    for ga, gb in _compatible_groups(gmaps):
+        rep_pairs.extend((a, b) for a in keyed[ga] for b in keyed[gb])
+    for w in wild:
+        rep_pairs.extend((w, j) for j in reps if j != w)
+    classes: dict[int, list[int]] = {}
+    for i, k in enumerate(keys):
+        classes.setdefault(first[k], []).append(i)
+    out = set()
+    for a, b in rep_pairs:
+        for i in classes[a]:
+            for j in classes[b]:
+                out.add((i, j) if i < j else (j, i))
+    return sorted(out)
 
 
-def _compatible(fa: dict | None, fb: dict | None) -> bool:
-    """False when the two feature maps disagree at a common position (then the patterns cannot overlap)."""
-    if fa is None or fb is None:
-        return True
-    if len(fb) < len(fa):
-        fa, fb = fb, fa
-    return all(fb.get(path, f) == f for path, f in fa.items())
+def _compatible_groups(maps: Sequence[dict]) -> list[tuple[int, int]]:
+    """Pairs of distinct indices into ``maps`` whose feature maps agree wherever both have a feature.
+
+    Iterative: a task is one set of maps (pairs inside it) or two (pairs across), with the paths already
+    split on; each step splits on the shortest path some member has and the task has not split on.
+    """
+    out: list[tuple[int, int]] = []
+    todo: list = [(list(range(len(maps))), None, frozenset())]
+    while todo:
+        left, right, done = todo.pop()
+        members = left if right is None else left + right
+        path = _next_path(maps, members, done)
+        if path is None:  # no path left to tell them apart
+            if right is None:
+                out.extend((a, b) for n, a in enumerate(left) for b in left[n + 1:])
+            else:
+                out.extend((a, b) for a in left for b in right)
+            continue
+        done = done | {path}
+        lsplit, lwild = _split(maps, left, path)
+        if right is None:
+            for part in lsplit.values():
+                if len(part) > 1:
+                    todo.append((part, None, done))
+                if lwild:
+                    todo.append((part, lwild, done))
+            if len(lwild) > 1:
+                todo.append((lwild, None, done))
+            continue
+        rsplit, rwild = _split(maps, right, path)
+        for f, part in lsplit.items():
+            if f in rsplit:
+                todo.append((part, rsplit[f], done))
+            if rwild:
+                todo.append((part, rwild, done))
+        if lwild:
+            for part in rsplit.values():
+                todo.append((lwild, part, done))
+            if rwild:
+                todo.append((lwild, rwild, done))
+    return [(a, b) if a < b else (b, a) for a, b in out]
 
 
-def _root_key(pattern: Any) -> Hashable | None:
-    """The root's shape and operator features, or None when the root or its operator is a variable."""
-    fs = features(pattern, depth=1)
-    if not fs:
-        return None
-    root = [f for p, f in fs if p == ()]
-    op = [f for p, f in fs if p == (0,)]
-    if not root or (root[0][0] == "seq" and root[0][1] > 0 and not op):
-        return None
-    return (root[0], op[0] if op else None)
+def _next_path(maps: Sequence[dict], members: list[int], done: frozenset) -> tuple | None:
+    best = None
+    for m in members:
+        for path in maps[m]:
+            if path not in done and (best is None or (len(path), path) < (len(best), best)):
+                best = path
+    return best
+
+
+def _split(maps: Sequence[dict], members: list[int], path: tuple) -> tuple[dict, list[int]]:
+    by_feature: dict = {}
+    wild: list[int] = []
+    for m in members:
+        f = maps[m].get(path, _ABSENT)
+        if f is _ABSENT:
+            wild.append(m)
+        else:
+            by_feature.setdefault(f, []).append(m)
+    return by_feature, wild
+
+
+_ABSENT = object()
+
+
+def _class_key(pattern: Any, i: int) -> Hashable:
+    """A key shared by identical patterns: equal, and spelled the same (so ``0.0`` and ``-0.0``, or ``1`` and
+    ``True``, which Python calls equal, stay apart); a key of its own for an unhashable pattern."""
+    try:
+        key = (pattern, repr(pattern))
+        hash(key)
+        return key
+    except (TypeError, RecursionError):
+        return (_ABSENT, i)

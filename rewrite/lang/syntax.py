@@ -181,7 +181,8 @@ def parse_expr(text: str, *, what: str = "expression", pos: SourcePos | None = N
     except (RecursionError, MemoryError):
         raise RuleSyntaxError(f"{what} is nested too deeply", pos=pos,
                               hint="split it into several rules") from None
-    if ast_depth(tree) > MAX_DEPTH:
+    # an AST is at most about two levels per character deep (a name and its context): short text is shallow
+    if 2 * len(text) + 2 > MAX_DEPTH and ast_depth(tree) > MAX_DEPTH:
         raise RuleSyntaxError(f"{what} is nested deeper than {MAX_DEPTH} levels", pos=pos,
                               hint="split it, or build the term in a Python rule set")
     return tree.body

@@ -60,3 +60,67 @@ def test_warning_names_both_patterns_and_the_tie_breaker():
     assert text.startswith("rules.yaml: ")
     assert "('add', ~x, 0)" in text and "('add', 0, ~y)" in text
     assert "add the pattern ('add', 0, 0)" in text
+
+
+# --- the pair index: it may only drop pairs that cannot overlap -----------------------------------------
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from unify.conflict import _candidate_pairs  # noqa: E402
+from unify.core import reify, unify, unifies  # noqa: E402
+from unify.ordering import skolemize  # noqa: E402
+from unify.structure import variables_of  # noqa: E402
+from unify.variable import Var  # noqa: E402
+
+_leaf = st.sampled_from([x, y, z, 0, 1, 0.0, -0.0, True, "a"])
+
+
+def _pattern_strategy():
+    return st.recursive(_leaf, lambda kids: st.one_of(
+        st.tuples(st.sampled_from(["f", "g"]), kids),
+        st.tuples(st.sampled_from(["f", "h"]), kids, kids),
+        st.lists(kids, min_size=0, max_size=2),                      # lists: unhashable patterns
+        st.tuples(kids, kids)), max_leaves=6)                         # a variable may stand for the operator
+
+
+def _brute_ambiguities(patterns):
+    """The definition, pair by pair: no index."""
+    grounds = [skolemize(p) for p in patterns]
+    renamed = [reify(p, {v: Var() for v in variables_of(p)}) for p in patterns]
+    out = []
+    for i in range(len(patterns)):
+        for j in range(i + 1, len(patterns)):
+            a, b = patterns[i], patterns[j]
+            s = unify(renamed[j], a)
+            if s is False or unifies(b, grounds[i]) or unifies(a, grounds[j]):
+                continue
+            tie = reify(a, s)
+            if not any(unifies(c, skolemize(tie)) and unifies(tie, skolemize(c)) for c in patterns):
+                out.append((a, b))
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_pattern_strategy(), max_size=8))
+def test_the_pair_index_keeps_every_overlapping_pair(patterns):
+    candidates = set(_candidate_pairs(patterns))
+    renamed = [reify(p, {v: Var() for v in variables_of(p)}) for p in patterns]
+    for i in range(len(patterns)):
+        for j in range(i + 1, len(patterns)):
+            same = type(patterns[i]) is type(patterns[j]) and repr(patterns[i]) == repr(patterns[j])
+            if not same and unify(renamed[j], patterns[i]) is not False:
+                assert (i, j) in candidates, (patterns[i], patterns[j])
+    assert sorted(candidates) == _candidate_pairs(patterns)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_pattern_strategy(), max_size=8))
+def test_ambiguities_equal_the_pairwise_definition(patterns):
+    assert ambiguities(patterns) == _brute_ambiguities(patterns)
+
+
+def test_equal_patterns_are_checked_once_against_the_rest():
+    p, q = ("add", x, 0), ("add", 0, y)
+    assert ambiguities([p, q, p]) == [(p, q), (q, p)]
+    assert ambiguities([("add", x, 0.0), ("add", x, -0.0)]) == []   # spelled apart, compared, not ambiguous
+    assert _candidate_pairs([("add", x, 0.0), ("add", x, -0.0)]) == [(0, 1)]
