@@ -14,7 +14,9 @@ the literal equality to use.
 >>> c_unify(('mul', x, 2), ('mul', 3, y), {'mul'})
 [{~x: 3, ~y: 2}]
 >>> c_unify(('mul', x, 2), ('mul', 2, y), {'mul'})
-[{~x: ~y}]
+[{~y: ~x}]
+>>> c_unify(('mul', x, y), ('mul', 2, 3), {'mul'})
+[{~x: 2, ~y: 3}, {~x: 3, ~y: 2}]
 >>> c_unify(('sub', x, 2), ('sub', 3, 3), {'mul'})
 []
 
@@ -84,7 +86,7 @@ def _step(a: Any, b: Any, s: dict, work: list, branches: list, is_comm, equal) -
     if isvar(a) or isvar(b):
         if isvar(a) and isvar(b) and a == b:
             return True
-        v, t = (a, b) if isvar(a) else (b, a)
+        v, t = (b, a) if isvar(b) else (a, b)  # u's variables survive where two variables meet
         if _occurs(v, t, s):
             return False
         s[v] = t
@@ -109,7 +111,8 @@ def c_unify(u: Any, v: Any, commutative: Collection[str] | Callable = (), s: dic
     """Every most general unifier of ``u`` and ``v`` modulo commutativity, in a deterministic order.
 
     Each unifier is idempotent (no bound variable occurs in a value), and none is an instance of
-    another (``mul(x, 2)`` and ``mul(2, y)`` give ``x = y``, not also ``x = y = 2``).  ``commutative``
+    another (``mul(x, 2)`` and ``mul(2, y)`` give ``y = x``, not also ``x = y = 2``); two unifiers that
+    differ only by a commutative swap are both kept, since they pair up different variables.  ``commutative``
     names the ops whose first two arguments commute (or is a predicate on an op term); ``equal``
     compares literals (default: ``==``, with ``True`` not equal to ``1``).
 
@@ -126,6 +129,7 @@ def c_unify(u: Any, v: Any, commutative: Collection[str] | Callable = (), s: dic
     is_comm, equal = commutative_predicate(commutative), equal or _default_equal
     out, seen = [], set()
     branches = [([(u, v)], dict(s or {}))]
+    order = tuple(s or ()) + _variables((u, v))  # bindings listed in first-occurrence order
     while branches:
         work, sub = branches.pop()
         ok = True
@@ -133,12 +137,12 @@ def c_unify(u: Any, v: Any, commutative: Collection[str] | Callable = (), s: dic
             a, b = work.pop()
             ok = _step(_walk(a, sub), _walk(b, sub), sub, work, branches, is_comm, equal)
         if ok:
-            solved = {k: reify(val, sub) for k, val in sub.items()}
+            solved = {k: reify(sub[k], sub) for k in order if k in sub}
             key = repr(sorted((repr(k), repr(val)) for k, val in solved.items()))
             if key not in seen:
                 seen.add(key)
                 out.append(solved)
-    return _most_general(out, u, is_comm, equal) if len(out) > 1 else out
+    return _most_general(out, (u, v), equal) if len(out) > 1 else out
 
 
 class _Frozen:
@@ -164,17 +168,36 @@ def _freeze(t: Any) -> Any:
     return t
 
 
-def _most_general(unifiers: list, u: Any, is_comm, equal) -> list:
-    """Drop each unifier whose instance of ``u`` is an instance (modulo C) of another kept one's."""
-    terms = [reify(u, s) for s in unifiers]
+def _most_general(unifiers: list, uv: Any, equal) -> list:
+    """Drop each unifier that is an instance of another: the values it gives every variable of ``u`` and
+    ``v`` are a syntactic instance of the other's (not modulo C: which operand a variable names matters to
+    the rules' guards)."""
+    variables = _variables(uv)
+    terms = [tuple(reify(x, s) for x in variables) for s in unifiers]
     frozen = [_freeze(t) for t in terms]
 
     def covers(j: int, i: int) -> bool:  # t_i is an instance of t_j
-        return _instance(terms[j], frozen[i], is_comm, equal)
+        return _instance(terms[j], frozen[i], _never, equal)
 
     keep = [i for i in range(len(terms))
             if not any(covers(j, i) and (j < i or not covers(i, j)) for j in range(len(terms)) if j != i)]
     return [unifiers[i] for i in keep]
+
+
+def _never(t) -> bool:
+    return False
+
+
+def _variables(t: Any) -> tuple:
+    seen: dict = {}
+    stack = [t]
+    while stack:
+        node = stack.pop()
+        if isvar(node):
+            seen.setdefault(node, None)
+        elif type(node) in (tuple, list):
+            stack.extend(reversed(node))
+    return tuple(seen)
 
 
 def _instance(general: Any, frozen: Any, is_comm, equal) -> bool:
