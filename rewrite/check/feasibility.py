@@ -33,7 +33,7 @@ from unify import isvar
 from unify.commutative import is_op_term
 from rewrite.lang.syntax import var_name
 
-__all__ = ["infeasible_reason"]
+__all__ = ["infeasible_reason", "joint_facts"]
 
 
 def _sides(pair):
@@ -56,8 +56,41 @@ def infeasible_reason(pair, facts: dict, table=None) -> str:
 
     See Also
     --------
-    rewrite.check.guard_facts.rule_facts
+    rewrite.check.guard_facts.rule_facts, joint_facts
     """
+    reason, met = _joint(pair, facts)
+    if reason:
+        return reason
+    pinned = {k[0][1]: allowed for k, (allowed, _) in met.items() if k[1] == "value" and k[0][0] == "var"
+              and allowed.inside}
+    return _literal_call(pair.overlap, pinned, table)
+
+
+def joint_facts(pair, facts: dict) -> dict:
+    """``{(variable, attr): Allowed}``: what both rules' guards say at once about the overlap's variables.
+
+    >>> from rewrite.lang.loader import loads
+    >>> from rewrite.check.critical_pairs import critical_pairs
+    >>> from rewrite.check.guard_facts import rule_facts
+    >>> rs = loads('''
+    ... rules:
+    ...   - {id: a, pattern: "mul(x, c)", replacement: x, when: "c in (1, 2)"}
+    ...   - {id: b, pattern: "mul(x, c)", replacement: x, when: "c in (2, 3) and x.ndim == 2"}
+    ... ''')
+    >>> pair = critical_pairs(rs).pairs[0]
+    >>> {f"{v}.{attr}": allowed.describe() for (v, attr), allowed in joint_facts(pair, {r.id: rule_facts(r) for r in rs}).items()}
+    {'~c.value': 'in (2)', '~x.ndim': 'in (2)'}
+
+    See Also
+    --------
+    infeasible_reason
+    """
+    _, met = _joint(pair, facts)
+    return {(k[0][1], k[1]): allowed for k, (allowed, _) in met.items() if k[0][0] == "var"}
+
+
+def _joint(pair, facts: dict) -> tuple:
+    """('' or the reason the facts contradict each other, {key: (Allowed, label)})."""
     met: dict = {}   # key -> (Allowed, label)
     ids = f"(rules {pair.outer.id!r}, {pair.inner.id!r})"
     for rule, env in _sides(pair):
@@ -67,7 +100,7 @@ def infeasible_reason(pair, facts: dict, table=None) -> str:
             target = env[fact.name]
             reason = _on_value(fact, target, ids)
             if reason:
-                return reason
+                return reason, met
             if fact.attr == "value" and not isvar(target):
                 continue
             key = (_key(target), fact.attr)
@@ -76,13 +109,11 @@ def infeasible_reason(pair, facts: dict, table=None) -> str:
                 now = before.meet(fact.allowed)
                 if now.empty:
                     return (f"{label}: {fact.attr} {before.describe()} and {fact.allowed.describe()} "
-                            f"cannot both hold {ids}")
+                            f"cannot both hold {ids}"), met
                 met[key] = (now, label)
             else:
                 met[key] = (fact.allowed, fact.name)
-    pinned = {k[0][1]: allowed for k, (allowed, _) in met.items() if k[1] == "value" and k[0][0] == "var"
-              and allowed.inside}
-    return _literal_call(pair.overlap, pinned, table)
+    return "", met
 
 
 def _on_value(fact, target, ids: str) -> str:
