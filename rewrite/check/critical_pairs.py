@@ -38,9 +38,10 @@ from unify import isvar, reify, var
 from unify.commutative import c_unify, is_op_term
 from rewrite.check.guard_facts import rule_facts
 from rewrite.lang.rule import Rule, map_leaves
-from rewrite.lang.syntax import var_name
+from rewrite.lang.syntax import term_variables, var_name
 
-__all__ = ["CriticalPair", "CriticalPairs", "critical_pairs", "commutative_of", "subterm_at", "replace_at"]
+__all__ = ["CriticalPair", "CriticalPairs", "critical_pairs", "commutative_of", "subterm_at", "replace_at",
+           "pattern_variables"]
 
 _OPAQUE = object()  # a non-literal operand, when asking the table about commutativity
 
@@ -78,7 +79,7 @@ class CriticalPair:
     def outer_bindings(self) -> dict:
         """The outer rule's variables -> their terms in the overlap."""
         s = dict(self.substitution)
-        return {v: reify(v, s) for v in self.outer.variables}
+        return {v: reify(v, s) for v in pattern_variables(self.outer)}
 
     def inner_bindings(self) -> dict:
         """The inner rule's own variables -> their terms in the overlap."""
@@ -177,7 +178,7 @@ def _strip_typed(pattern):
 def _renamed(rule: Rule, taken: set) -> tuple:
     """The rule's pattern with primed variables (none of ``taken``), and the (old, new) pairs."""
     pairs = []
-    for v in rule.variables:
+    for v in pattern_variables(rule):
         name = var_name(v) + "'"
         while var(name) in taken:
             name += "'"
@@ -185,6 +186,16 @@ def _renamed(rule: Rule, taken: set) -> tuple:
     subst = dict(pairs)
     return map_leaves(rule.pattern, lambda t: subst.get(t, t) if isvar(t) else
                       (Typed(subst[t.var], t.types, t.element_types) if isinstance(t, Typed) else t)), tuple(pairs)
+
+
+def pattern_variables(rule: Rule) -> tuple:
+    """The rule's pattern variables in first-occurrence order, typed ones included.
+
+    >>> from fxcore.view.pattern import typed
+    >>> pattern_variables(Rule('r', ('transpose', var('x'), typed(var('a'), int), 1), var('x')))
+    (~x, ~a)
+    """
+    return term_variables(_strip_typed(rule.pattern)[0])
 
 
 def _child_heads(t) -> tuple:
