@@ -103,18 +103,27 @@ def _inputs(variables, types, dtype, shape, gen):
         yield tuple(_tensor(dtype, shape, gen) if c is None else c for c in combo)
 
 
-def _run(term, variables, inputs, table):
-    return graph_of(term, variables, table=table).forward(*inputs)  # forward: no FX traceback printed
+class _Evaluator:
+    """Every term the comparison needs, as the outputs of one GraphModule (one FX codegen per pair)."""
 
+    def __init__(self, overlap, normal_forms, variables, checks, table):
+        terms = [overlap, *normal_forms]
+        self.checks = []
+        for rule, bindings, root in checks:
+            names = tuple(bindings)
+            self.checks.append((rule, names, len(terms), len(terms) + len(names)))
+            terms += [bindings[v] for v in names] + [root]
+        self.count = 1 + len(normal_forms)
+        self.gm = graph_of(tuple(terms), variables, table=table)
 
-def _guards_hold(checks, variables, inputs, table) -> bool:
-    """Every rule's guards on the real values its variables take in the overlap."""
-    for rule, bindings, root in checks:
-        real = {v: _run(t, variables, inputs, table) for v, t in bindings.items()}
-        result = _run(root, variables, inputs, table)
-        if rule.guard_value(real, describe, result=result) is not True:
-            return False
-    return True
+    def run(self, inputs):
+        """``(normal forms' values, whether every rule's guards hold)``; raises when a term does not run."""
+        outs = self.gm.forward(*inputs)  # forward: no FX traceback printed on failure
+        for rule, names, start, root in self.checks:
+            real = dict(zip(names, outs[start:root]))
+            if rule.guard_value(real, describe, result=outs[root]) is not True:
+                return None
+        return outs[1:self.count]
 
 
 def _same(a, b) -> bool:
@@ -147,14 +156,17 @@ def compare_numerically(overlap, normal_forms, variables=None, *, checks=(), see
     variables = tuple(variables) if variables is not None else _variables_of(overlap)
     types = _param_types(overlap, table)
     gen = torch.Generator().manual_seed(seed)
+    try:
+        evaluator = _Evaluator(overlap, normal_forms, variables, checks, table)
+    except Exception as exc:  # an op the emitter cannot build
+        return NumericResult(None, detail=f"the terms cannot be built as a graph: {type(exc).__name__}: {exc}")
     for dtype, shape in CONFIGS:
         for inputs in _inputs(variables, types, dtype, shape, gen):
             try:
-                _run(overlap, variables, inputs, table)
-                if not _guards_hold(checks, variables, inputs, table):
-                    continue
-                outs = [_run(nf, variables, inputs, table) for nf in normal_forms]
+                outs = evaluator.run(inputs)
             except Exception:  # this configuration does not run: try the next
+                continue
+            if outs is None:  # the rules' guards do not hold on these inputs
                 continue
             config = f"{str(dtype).replace('torch.', '')}{list(shape)}"
             if all(_same(outs[0], o) for o in outs[1:]):
