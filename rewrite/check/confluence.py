@@ -34,6 +34,7 @@ rewrite.check.critical_pairs, rewrite.engine.normalize.normalize_full
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from fxcore.match.diagnose import show_term
@@ -67,9 +68,21 @@ class PairResult:
     numerically: str | None = None
     derivations: tuple = ((), ())
     suspects: tuple = ()
-    module: str = ""
     reason: str = ""
     locations: tuple = field(default=(None, None), compare=False, repr=False)  # the rules' SourcePos
+    source: tuple | None = field(default=None, compare=False, repr=False)  # module_code's arguments
+
+    @functools.cached_property
+    def module(self) -> str:
+        """For a pair that is not joinable: Python code of a module computing the overlap, traced by FX,
+        with example inputs (paste it into a test); '' otherwise.  Built when first read."""
+        if self.source is None:
+            return ""
+        overlap, variables, inputs, comment, table = self.source
+        try:
+            return module_code(overlap, variables, inputs, comment=comment, table=table)
+        except Exception as exc:  # an op the emitter cannot build: the witness stays a term
+            return f"# no runnable module: {type(exc).__name__}: {exc}"
 
     def to_json(self) -> dict:
         """A plain JSON-able dict (the CLI's contract: rules, position, witness, normal_forms, verdict,
@@ -215,16 +228,12 @@ def _not_joinable(pair, overlap, outer_b, inner_b, nfs, base, numeric, seed, tab
     where = "the root" if not pair.position else f"argument path {base['position']}"
     comment = (f"Rules {pair.rules[0]!r} (at the root) and {pair.rules[1]!r} (at {where}) both rewrite "
                f"this; their normal forms differ.")
-    try:
-        code = module_code(overlap, variables, found.inputs if found is not None else (), comment=comment,
-                           table=table)
-    except Exception as exc:  # an op graph_of cannot build: the witness stays a term
-        code = f"# no runnable module: {type(exc).__name__}: {exc}"
+    source = (overlap, variables, found.inputs if found is not None else (), comment, table)
     reason = "" if found is None else (found.detail if verdict != "equal" else f"equal on {found.config}")
     if verdict == "different":
         reason = f"on {found.config}: {found.detail}"
     return PairResult(verdict="not joinable", numerically=verdict, suspects=tuple(dict.fromkeys(suspects)),
-                      module=code, reason=reason, **base)
+                      source=source, reason=reason, **base)
 
 
 def check_confluence(ruleset, *, budget=None, numeric=True, seed=0, table=None) -> ConfluenceReport:
