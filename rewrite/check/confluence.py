@@ -254,7 +254,7 @@ def check_confluence(ruleset, *, budget=None, numeric=True, seed=0, table=None) 
     join_pair, rewrite.check.critical_pairs.critical_pairs
     """
     found = critical_pairs(ruleset, table=table)
-    facts = {r.id: rule_facts(r) for r in ruleset.ordered()}
+    facts = {r.id: rule_facts(r) for r in ruleset.enabled()}
     results = tuple(join_pair(p, ruleset, facts=facts, budget=budget, numeric=numeric, seed=seed, table=table)
                     for p in found.pairs)
     verdicts = {r.verdict for r in results}

@@ -231,7 +231,7 @@ class _Index:
 def critical_pairs(ruleset, *, table=None, keep_dropped: int = 50) -> CriticalPairs:
     """Every critical pair of the enabled rules of ``ruleset`` (see the module docstring).
 
-    Order: outer rule, then position (pre-order), then inner rule, in the rule set's order; unifiers
+    Order: outer rule, then position (pre-order), then inner rule, in declaration order; unifiers
     in `c_unify`'s order.
 
     >>> from rewrite.lang.loader import loads
@@ -251,37 +251,66 @@ def critical_pairs(ruleset, *, table=None, keep_dropped: int = 50) -> CriticalPa
     --------
     CriticalPair, rewrite.check.confluence.check_confluence
     """
-    from rewrite.check.feasibility import infeasible_reason
-    rules = list(ruleset.ordered())
+    from rewrite.check.pair_index import groups_of, rule_pairs
+    rules = list(ruleset.enabled())  # declaration order: ordered() costs a specificity sort we do not need
     commutative = commutative_of(table)
-    index = _Index(rules)
+    groups = groups_of(rules)
+    reps = [rules[members[0]] for members in groups]
+    index = _Index(reps)
     facts = {r.id: rule_facts(r) for r in rules}
-    pairs, dropped, infeasible, candidates = [], [], 0, 0
+    plain = [_strip_typed(r.pattern)[0] for r in reps]
     found: dict = {}
-    plain = [_strip_typed(r.pattern)[0] for r in rules]
-    for j, inner in enumerate(rules):
-        renamed, renaming = _renamed(inner, set())
-        for i, pos, sub in index.candidates(inner.root_op):
-            if (not pos and i >= j) or not _heads_agree(sub, inner.pattern, commutative):
+    dropped, infeasible, candidates = [], 0, 0
+    for gb, inner_rep in enumerate(reps):
+        renamed, renaming = _renamed(inner_rep, set())
+        for ga, pos, sub in index.candidates(inner_rep.root_op):
+            if (not pos and ga > gb) or not _heads_agree(sub, inner_rep.pattern, commutative):
                 continue
-            outer = rules[i]
-            for sigma in _unifiers(outer, sub, renamed, renaming, commutative):
-                candidates += 1
-                overlap = reify(plain[i], sigma)
-                pair = CriticalPair(outer, inner, pos, overlap, tuple(sorted(sigma.items(), key=repr)), renaming)
-                reason = infeasible_reason(pair, facts, table)
-                if reason:
-                    infeasible += 1
-                    if len(dropped) < keep_dropped:
-                        dropped.append(((outer.id, inner.id), pair.position_text, reason))
-                else:
-                    found.setdefault((i, pos, j), []).append(pair)
-    for key in sorted(found):
-        pairs.extend(found[key])
+            for sigma in _unifiers(sub, renamed, commutative):
+                overlap = reify(plain[ga], sigma)
+                feasible, total = rule_pairs(rules, groups[ga], groups[gb], facts, sigma, reps[ga], inner_rep,
+                                             renaming, overlap, subterm_at(overlap, pos), not pos and ga == gb,
+                                             table)
+                candidates += total
+                infeasible += total - len(feasible)
+                for i, j in feasible:
+                    found.setdefault((i, pos, j), []).append(
+                        _pair_of(rules[i], rules[j], pos, sigma, reps[ga], inner_rep, renaming))
+                if total > len(feasible) and len(dropped) < keep_dropped:
+                    dropped += _reasons(rules, groups[ga], groups[gb], set(feasible), pos, sigma, reps[ga],
+                                        inner_rep, renaming, facts, table, keep_dropped - len(dropped))
+    pairs = [p for key in sorted(found) for p in found[key]]
     return CriticalPairs(tuple(pairs), infeasible, tuple(dropped), candidates)
 
 
-def _unifiers(outer: Rule, sub, renamed, renaming, commutative) -> list:
+def _pair_of(outer, inner, pos, sigma, outer_rep, inner_rep, rep_renaming) -> CriticalPair:
+    """The critical pair of two rules, from their group representatives' unifier ``sigma``."""
+    from rewrite.check.pair_index import translate
+    _, renaming = _renamed(inner, set())
+    mapping = dict(zip(pattern_variables(outer_rep), pattern_variables(outer)))
+    mapping.update(zip((new for _, new in rep_renaming), (new for _, new in renaming)))
+    subst = {mapping.get(v, v): translate(t, mapping) for v, t in sigma.items()}
+    overlap = reify(_strip_typed(outer.pattern)[0], subst)
+    return CriticalPair(outer, inner, pos, overlap, tuple(sorted(subst.items(), key=repr)), renaming)
+
+
+def _reasons(rules, outer_members, inner_members, feasible, pos, sigma, outer_rep, inner_rep, rep_renaming,
+             facts, table, limit) -> list:
+    """Why the first ``limit`` infeasible rule pairs of one group pair were dropped."""
+    from rewrite.check.feasibility import infeasible_reason
+    out = []
+    for i in outer_members:
+        for j in inner_members:
+            if (not pos and outer_members is inner_members and i >= j) or (i, j) in feasible:
+                continue
+            pair = _pair_of(rules[i], rules[j], pos, sigma, outer_rep, inner_rep, rep_renaming)
+            out.append(((pair.outer.id, pair.inner.id), pair.position_text, infeasible_reason(pair, facts, table)))
+            if len(out) >= limit:
+                return out
+    return out
+
+
+def _unifiers(sub, renamed, commutative) -> list:
     """The unifiers of the outer subterm and the renamed inner pattern (typed variables checked)."""
     left, typed_left = _strip_typed(sub)
     right, typed_right = _strip_typed(renamed)

@@ -33,7 +33,8 @@ from unify import isvar
 from unify.commutative import is_op_term
 from rewrite.lang.syntax import var_name
 
-__all__ = ["infeasible_reason", "joint_facts"]
+__all__ = ["infeasible_reason", "joint_facts", "side_signature", "meet_signatures", "pinned_variables",
+           "literal_call_reason"]
 
 
 def _sides(pair):
@@ -116,6 +117,49 @@ def _joint(pair, facts: dict) -> tuple:
     return "", met
 
 
+def side_signature(rule_facts: tuple, env: dict):
+    """One rule's facts on the overlap, as ``{key: Allowed}`` (keys name the overlap's values), or None when
+    they cannot hold on their own.  Two sides are compatible when `meet_signatures` finds no empty fact.
+
+    See Also
+    --------
+    meet_signatures, infeasible_reason
+    """
+    out: dict = {}
+    for fact in rule_facts:
+        if fact.name not in env:
+            continue
+        target = env[fact.name]
+        if _on_value(fact, target, ""):
+            return None
+        if fact.attr == "value" and not isvar(target):
+            continue
+        key = (_key(target), fact.attr)
+        now = out[key].meet(fact.allowed) if key in out else fact.allowed
+        if now.empty:
+            return None
+        out[key] = now
+    return out
+
+
+def meet_signatures(a: dict, b: dict) -> bool:
+    """Whether two sides' facts can hold at once."""
+    if len(b) < len(a):
+        a, b = b, a
+    return all(key not in b or not allowed.meet(b[key]).empty for key, allowed in a.items())
+
+
+def pinned_variables(*signatures: dict) -> frozenset:
+    """The overlap's variables some side's facts make literals (a 'value' fact that lists the values)."""
+    return frozenset(k[0][1] for sig in signatures for k, allowed in sig.items()
+                     if k[1] == "value" and k[0][0] == "var" and allowed.inside)
+
+
+def literal_call_reason(overlap, pinned: frozenset, table=None) -> str:
+    """'' or why the overlap holds a call of literals only, counting ``pinned`` variables as literals."""
+    return _literal_call(overlap, dict.fromkeys(pinned), table)
+
+
 def _on_value(fact, target, ids: str) -> str:
     """A value fact on a literal or an op call of the overlap, decided right away."""
     if fact.attr != "value":
@@ -156,7 +200,7 @@ def _literal_call(overlap, pinned: dict, table) -> str:
             continue
         operands = [t[k + 1] for k in params]
         if all(_literal(a, pinned) for a in operands):
-            shown = [f"{var_name(a)} = {_show_pinned(pinned[a])}" for a in operands if isvar(a)]
+            shown = [f"{var_name(a)} = {_show_pinned(pinned[a])}" for a in operands if isvar(a) and pinned[a]]
             why = f" ({', '.join(shown)})" if shown else ""
             return f"{show_term(t)} calls {t[0]} with literals only{why}: no graph holds it"
     return ""
