@@ -29,6 +29,7 @@ rewrite.check.confluence : joins each pair and gives the set's verdict.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from fxcore.match.diagnose import show_term
@@ -175,6 +176,12 @@ def _strip_typed(pattern):
     return map_leaves(pattern, leaf), found
 
 
+@functools.lru_cache(maxsize=8192)
+def _primed(rule: Rule) -> tuple:
+    """`_renamed` with nothing taken, once per rule."""
+    return _renamed(rule, set())
+
+
 def _renamed(rule: Rule, taken: set) -> tuple:
     """The rule's pattern with primed variables (none of ``taken``), and the (old, new) pairs."""
     pairs = []
@@ -188,6 +195,7 @@ def _renamed(rule: Rule, taken: set) -> tuple:
                       (Typed(subst[t.var], t.types, t.element_types) if isinstance(t, Typed) else t)), tuple(pairs)
 
 
+@functools.lru_cache(maxsize=8192)
 def pattern_variables(rule: Rule) -> tuple:
     """The rule's pattern variables in first-occurrence order, typed ones included.
 
@@ -262,7 +270,7 @@ def critical_pairs(ruleset, *, table=None, keep_dropped: int = 50) -> CriticalPa
     found: dict = {}
     dropped, infeasible, candidates = [], 0, 0
     for gb, inner_rep in enumerate(reps):
-        renamed, renaming = _renamed(inner_rep, set())
+        renamed, renaming = _primed(inner_rep)
         for ga, pos, sub in index.candidates(inner_rep.root_op):
             if (not pos and ga > gb) or not _heads_agree(sub, inner_rep.pattern, commutative):
                 continue
@@ -286,7 +294,7 @@ def critical_pairs(ruleset, *, table=None, keep_dropped: int = 50) -> CriticalPa
 def _pair_of(outer, inner, pos, sigma, outer_rep, inner_rep, rep_renaming) -> CriticalPair:
     """The critical pair of two rules, from their group representatives' unifier ``sigma``."""
     from rewrite.check.pair_index import translate
-    _, renaming = _renamed(inner, set())
+    _, renaming = _primed(inner)
     mapping = dict(zip(pattern_variables(outer_rep), pattern_variables(outer)))
     mapping.update(zip((new for _, new in rep_renaming), (new for _, new in renaming)))
     subst = {mapping.get(v, v): translate(t, mapping) for v, t in sigma.items()}
