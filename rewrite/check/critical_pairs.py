@@ -38,8 +38,9 @@ from fxcore.view.pattern import Typed
 from unify import isvar, reify, var
 from unify.commutative import c_unify, is_op_term
 from rewrite.check.guard_facts import rule_facts
+from rewrite.check.pair_index import groups_of, pattern_variables, rule_pairs, strip_typed, translate
 from rewrite.lang.rule import Rule, map_leaves
-from rewrite.lang.syntax import term_variables, var_name
+from rewrite.lang.syntax import var_name
 
 __all__ = ["CriticalPair", "CriticalPairs", "critical_pairs", "commutative_of", "subterm_at", "replace_at",
            "pattern_variables"]
@@ -164,18 +165,6 @@ def _positions(pattern) -> list:
     return out
 
 
-def _strip_typed(pattern):
-    """The pattern with typed variables as plain ones, and ``{var: Typed}`` of their restrictions."""
-    found: dict = {}
-
-    def leaf(t):
-        if isinstance(t, Typed):
-            found[t.var] = t
-            return t.var
-        return t
-    return map_leaves(pattern, leaf), found
-
-
 @functools.lru_cache(maxsize=8192)
 def _primed(rule: Rule) -> tuple:
     """`_renamed` with nothing taken, once per rule."""
@@ -193,17 +182,6 @@ def _renamed(rule: Rule, taken: set) -> tuple:
     subst = dict(pairs)
     return map_leaves(rule.pattern, lambda t: subst.get(t, t) if isvar(t) else
                       (Typed(subst[t.var], t.types, t.element_types) if isinstance(t, Typed) else t)), tuple(pairs)
-
-
-@functools.lru_cache(maxsize=8192)
-def pattern_variables(rule: Rule) -> tuple:
-    """The rule's pattern variables in first-occurrence order, typed ones included.
-
-    >>> from fxcore.view.pattern import typed
-    >>> pattern_variables(Rule('r', ('transpose', var('x'), typed(var('a'), int), 1), var('x')))
-    (~x, ~a)
-    """
-    return term_variables(_strip_typed(rule.pattern)[0])
 
 
 def _child_heads(t) -> tuple:
@@ -259,14 +237,13 @@ def critical_pairs(ruleset, *, table=None, keep_dropped: int = 50) -> CriticalPa
     --------
     CriticalPair, rewrite.check.confluence.check_confluence
     """
-    from rewrite.check.pair_index import groups_of, rule_pairs
     rules = list(ruleset.enabled())  # declaration order: ordered() costs a specificity sort we do not need
     commutative = commutative_of(table)
     groups = groups_of(rules)
     reps = [rules[members[0]] for members in groups]
     index = _Index(reps)
     facts = {r.id: rule_facts(r) for r in rules}
-    plain = [_strip_typed(r.pattern)[0] for r in reps]
+    plain = [strip_typed(r.pattern)[0] for r in reps]
     found: dict = {}
     dropped, infeasible, candidates = [], 0, 0
     for gb, inner_rep in enumerate(reps):
@@ -293,12 +270,11 @@ def critical_pairs(ruleset, *, table=None, keep_dropped: int = 50) -> CriticalPa
 
 def _pair_of(outer, inner, pos, sigma, outer_rep, inner_rep, rep_renaming) -> CriticalPair:
     """The critical pair of two rules, from their group representatives' unifier ``sigma``."""
-    from rewrite.check.pair_index import translate
     _, renaming = _primed(inner)
     mapping = dict(zip(pattern_variables(outer_rep), pattern_variables(outer)))
     mapping.update(zip((new for _, new in rep_renaming), (new for _, new in renaming)))
     subst = {mapping.get(v, v): translate(t, mapping) for v, t in sigma.items()}
-    overlap = reify(_strip_typed(outer.pattern)[0], subst)
+    overlap = reify(strip_typed(outer.pattern)[0], subst)
     return CriticalPair(outer, inner, pos, overlap, tuple(sorted(subst.items(), key=repr)), renaming)
 
 
@@ -320,8 +296,8 @@ def _reasons(rules, outer_members, inner_members, feasible, pos, sigma, outer_re
 
 def _unifiers(sub, renamed, commutative) -> list:
     """The unifiers of the outer subterm and the renamed inner pattern (typed variables checked)."""
-    left, typed_left = _strip_typed(sub)
-    right, typed_right = _strip_typed(renamed)
+    left, typed_left = strip_typed(sub)
+    right, typed_right = strip_typed(renamed)
     out = []
     for sigma in c_unify(left, right, commutative, equal=literal_equal):
         if all(_typed_ok(t, reify(v, sigma)) for v, t in (*typed_left.items(), *typed_right.items())):

@@ -21,16 +21,45 @@ rewrite.check.critical_pairs.critical_pairs
 """
 from __future__ import annotations
 
-from fxcore.view.pattern import Typed
+import functools
+
+from fxcore.view.pattern import Typed, typed  # noqa: F401  (typed: doctests)
 from unify import isvar, reify
 from rewrite.check.feasibility import (literal_call_reason, meet_signatures, pinned_variables,
                                        side_signature)
 from rewrite.lang.rule import map_leaves
-from rewrite.lang.syntax import var_name
+from rewrite.lang.syntax import term_variables, var_name
 
-__all__ = ["skeleton", "groups_of", "rule_pairs", "translate"]
+__all__ = ["skeleton", "groups_of", "rule_pairs", "translate", "strip_typed", "pattern_variables"]
 
 _SLOT = "\0var"
+
+
+def strip_typed(pattern):
+    """The pattern with typed variables as plain ones, and ``{var: Typed}`` of their restrictions."""
+    found: dict = {}
+
+    def leaf(t):
+        if isinstance(t, Typed):
+            found[t.var] = t
+            return t.var
+        return t
+    return map_leaves(pattern, leaf), found
+
+
+@functools.lru_cache(maxsize=8192)
+def pattern_variables(rule) -> tuple:
+    """The rule's pattern variables in first-occurrence order, typed ones included.
+
+    >>> from fxcore.view.pattern import typed
+    >>> from rewrite.lang.rule import Rule
+    >>> from unify import var
+    >>> pattern_variables(Rule('r', ('transpose', var('x'), typed(var('a'), int), 1), var('x')))
+    (~x, ~a)
+    """
+    return term_variables(strip_typed(rule.pattern)[0])
+
+
 
 
 def skeleton(rule) -> tuple:
@@ -72,7 +101,6 @@ def _signatures(members, rules, facts, env_of) -> dict:
 
 def _env(rule, rep_vars, targets, result):
     """A rule's variable names -> the overlap's terms, through its group representative's variables."""
-    from rewrite.check.critical_pairs import pattern_variables
     env = {var_name(v): targets[k] for k, v in enumerate(pattern_variables(rule))}
     env["result"] = result
     return env
@@ -146,7 +174,6 @@ def rule_pairs(rules, outer_members, inner_members, facts, sigma, outer_rep, inn
     ``outer_rep``/``inner_rep`` are the groups' first rules; ``inner_renaming`` the inner representative's
     (variable, renamed variable) pairs; at the root within one group only pairs i < j count.
     """
-    from rewrite.check.critical_pairs import pattern_variables
     outer_targets = [reify(v, sigma) for v in pattern_variables(outer_rep)]
     inner_targets = [reify(new, sigma) for _, new in inner_renaming]
     sigs_a = _signatures(outer_members, rules, facts, lambda r: _env(r, None, outer_targets, overlap))
