@@ -184,6 +184,13 @@ def _step(rule, bindings):
 def join_pair(pair, ruleset, *, facts=None, budget=None, numeric=True, seed=0, table=None) -> PairResult:
     """Join one critical pair (see the module docstring).
 
+    >>> from rewrite.lang.loader import loads
+    >>> from rewrite.check.critical_pairs import critical_pairs
+    >>> rs = loads("rules: [{id: nn, pattern: neg(neg(x)), replacement: x}]")
+    >>> result = join_pair(critical_pairs(rs).pairs[0], rs)
+    >>> result.verdict, result.normal_forms, result.derivations
+    ('joinable', ("neg(~x')", "neg(~x')"), (('nn',), ('nn',)))
+
     See Also
     --------
     check_confluence

@@ -155,19 +155,34 @@ def commutative_of(table=None):
 
 
 def _positions(pattern) -> list:
-    """The op-call positions of a pattern, pre-order (root first), as 1-based argument paths."""
+    """The op-call positions of a pattern, pre-order (root first), as 1-based argument paths (an item of a
+    literal list, such as ``cat``'s tensors, is indexed from 0 within it).
+
+    >>> from unify import var
+    >>> [p for p, _ in _positions(('add', ('neg', var('x')), ('cat', [('exp', var('y')), var('z')], 0), 1))]
+    [(), (1,), (2,), (2, 1, 0)]
+    """
     out, stack = [], [(pattern, ())]
     while stack:
         t, pos = stack.pop()
         if is_op_term(t):
             out.append((pos, t))
             stack.extend((t[i], pos + (i,)) for i in range(len(t) - 1, 0, -1))
+        elif type(t) in (tuple, list):
+            stack.extend((t[i], pos + (i,)) for i in range(len(t) - 1, -1, -1))
     return out
 
 
-@functools.lru_cache(maxsize=8192)
 def _primed(rule: Rule) -> tuple:
-    """`_renamed` with nothing taken, once per rule."""
+    """`_renamed` with nothing taken, once per (hashable) rule."""
+    try:
+        return _cached_primed(rule)
+    except TypeError:  # a pattern holding a list
+        return _renamed(rule, set())
+
+
+@functools.lru_cache(maxsize=8192)
+def _cached_primed(rule: Rule) -> tuple:
     return _renamed(rule, set())
 
 

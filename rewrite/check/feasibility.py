@@ -121,6 +121,18 @@ def side_signature(rule_facts: tuple, env: dict):
     """One rule's facts on the overlap, as ``{key: Allowed}`` (keys name the overlap's values), or None when
     they cannot hold on their own.  Two sides are compatible when `meet_signatures` finds no empty fact.
 
+    >>> from unify import var
+    >>> from rewrite.check.guard_facts import Allowed, Fact
+    >>> c, x = var('c'), var('x')
+    >>> one = side_signature((Fact('c', 'value', Allowed(True, frozenset({1}))),), {'c': c})
+    >>> two = side_signature((Fact('k', 'value', Allowed(True, frozenset({2}))),), {'k': c})
+    >>> meet_signatures(one, two), meet_signatures(one, one), sorted(map(repr, pinned_variables(one)))
+    (False, True, ['~c'])
+    >>> side_signature((Fact('c', 'value', Allowed(True, frozenset({1}))),), {'c': 2}) is None
+    True
+    >>> literal_call_reason(('mul', x, c), frozenset({x, c}))
+    'mul(~x, ~c) calls mul with literals only: no graph holds it'
+
     See Also
     --------
     meet_signatures, infeasible_reason

@@ -23,14 +23,14 @@ from __future__ import annotations
 
 import functools
 
-from fxcore.view.pattern import Typed, typed  # noqa: F401  (typed: doctests)
+from fxcore.view.pattern import Typed
 from unify import isvar, reify
 from rewrite.check.feasibility import (literal_call_reason, meet_signatures, pinned_variables,
                                        side_signature)
 from rewrite.lang.rule import map_leaves
 from rewrite.lang.syntax import term_variables, var_name
 
-__all__ = ["skeleton", "groups_of", "rule_pairs", "translate", "strip_typed", "pattern_variables"]
+__all__ = ["skeleton", "groups_of", "translate", "strip_typed", "pattern_variables"]
 
 _SLOT = "\0var"
 
@@ -47,7 +47,6 @@ def strip_typed(pattern):
     return map_leaves(pattern, leaf), found
 
 
-@functools.lru_cache(maxsize=8192)
 def pattern_variables(rule) -> tuple:
     """The rule's pattern variables in first-occurrence order, typed ones included.
 
@@ -57,6 +56,14 @@ def pattern_variables(rule) -> tuple:
     >>> pattern_variables(Rule('r', ('transpose', var('x'), typed(var('a'), int), 1), var('x')))
     (~x, ~a)
     """
+    try:
+        return _cached_variables(rule)
+    except TypeError:  # a pattern holding a list: not hashable, not cached
+        return term_variables(strip_typed(rule.pattern)[0])
+
+
+@functools.lru_cache(maxsize=8192)
+def _cached_variables(rule) -> tuple:
     return term_variables(strip_typed(rule.pattern)[0])
 
 
@@ -77,7 +84,14 @@ def skeleton(rule) -> tuple:
 
 
 def groups_of(rules) -> list:
-    """Rule indices grouped by `skeleton`, groups ordered by their first rule, members in rule order."""
+    """Rule indices grouped by `skeleton`, groups ordered by their first rule, members in rule order.
+
+    >>> from rewrite.lang.rule import Rule
+    >>> from unify import var
+    >>> x, y = var('x'), var('y')
+    >>> groups_of([Rule('a', ('neg', x), x), Rule('b', ('exp', x), x), Rule('c', ('neg', y), y)])
+    [[0, 2], [1]]
+    """
     by_key: dict = {}
     for i, r in enumerate(rules):
         by_key.setdefault(skeleton(r), []).append(i)
@@ -85,7 +99,12 @@ def groups_of(rules) -> list:
 
 
 def translate(term, mapping: dict):
-    """``term`` with variables renamed by ``mapping``."""
+    """``term`` with variables renamed by ``mapping``.
+
+    >>> from unify import var
+    >>> translate(('mul', var('x'), ('neg', var('y'))), {var('x'): var('a')})
+    ('mul', ~a, ('neg', ~y))
+    """
     return map_leaves(term, lambda t: mapping.get(t, t) if isvar(t) else t)
 
 

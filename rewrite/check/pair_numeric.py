@@ -36,6 +36,7 @@ __all__ = ["NumericResult", "compare_numerically", "module_code", "CONFIGS"]
 CONFIGS = ((torch.float64, (2, 3)), (torch.float64, (3,)), (torch.float64, ()),
            (torch.float32, (2, 3)), (torch.int64, (2, 3)))
 _MAX_CHOICES = 12
+_TENSOR = object()  # a variable that is an item of a tensor list
 _TOLERANCES = {torch.float64: (1e-7, 1e-7), torch.float32: (1.3e-6, 1e-5), torch.float16: (1e-3, 1e-5),
                torch.bfloat16: (1.6e-2, 1e-5)}
 
@@ -67,9 +68,10 @@ def _param_types(term, table) -> dict:
             if isvar(arg) and arg not in found:
                 found[arg] = params[k] if k < len(params) else None
             elif type(arg) in (tuple, list) and not is_op_term(arg):
-                for item in arg:
+                tensors = k < len(params) and params[k].type.startswith("Tensor")
+                for item in arg:  # an item of a list: a tensor of Tensor[], else an int (a dim)
                     if isvar(item) and item not in found:
-                        found[item] = None  # an element of a literal list: an int, most likely
+                        found[item] = _TENSOR if tensors else None
         stack.extend(reversed(node[1:]))
     return found
 
@@ -82,6 +84,8 @@ def _tensor(dtype, shape, gen):
 
 def _choices(param, shape) -> list:
     """Candidate values for a variable in a parameter of type ``param.type`` (None: a tensor)."""
+    if param is _TENSOR:
+        return [None]
     kind = "int" if param is None else param.type.rstrip("?")
     rank = len(shape)
     if param is not None and kind.startswith("Tensor"):

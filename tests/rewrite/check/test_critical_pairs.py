@@ -211,3 +211,12 @@ def test_output_order_does_not_depend_on_the_hash_seed():
                                    check=True, cwd=os.getcwd()).stdout)
     assert runs[0] == runs[1]
     assert json.loads(runs[0])["verdict"] in ("YES", "NO", "MAYBE")
+
+
+def test_overlaps_inside_literal_lists_are_found():
+    rs = RuleSet("l", (Rule("cat-one", ("cat", (("neg", X), Y), 0), ("neg", X)), Rule("nn", ("neg", ("neg", Z)), Z)))
+    pairs = [(p.rules, p.position, p.overlap_text) for p in critical_pairs(rs).pairs]
+    assert pairs == [(("cat-one", "nn"), (1, 0), "cat((neg(neg(~z')), ~y), 0)"), (("nn", "nn"), (1,), "neg(neg(neg(~z')))")]
+    from rewrite.check import check_confluence
+    (bad,) = [p for p in check_confluence(rs).pairs if p.verdict == "not joinable"]  # cat-one drops y
+    assert (bad.normal_forms, bad.numerically) == (("~z'", "cat((~z', ~y), 0)"), "different")
