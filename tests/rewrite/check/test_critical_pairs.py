@@ -4,7 +4,7 @@ import os
 import subprocess
 import sys
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from rewrite.check.critical_pairs import (CriticalPair, _positions, _renamed, commutative_of, critical_pairs)
 from rewrite.check.feasibility import infeasible_reason
@@ -220,3 +220,38 @@ def test_overlaps_inside_literal_lists_are_found():
     from rewrite.check import check_confluence
     (bad,) = [p for p in check_confluence(rs).pairs if p.verdict == "not joinable"]  # cat-one drops y
     assert (bad.normal_forms, bad.numerically) == (("~z'", "cat((~z', ~y), 0)"), "different")
+
+
+# ---- dropping a pair is sound: no concrete values satisfy both guards ----
+
+ATOMS = ("c == 1", "c == 2", "c in (1, 2)", "c != 1", "x.ndim == 2", "x.dim() == 3", "len(x.shape) in (2, 3)",
+         "x.ndim > 2", "x.ndim <= 1", "x.dtype.is_floating_point", "not x.dtype.is_floating_point",
+         "x.dtype == torch.float32", "x.dtype in (torch.int64, torch.float64)", "x.is_complex",
+         "x.dtype.is_floating_point or x.dtype.is_complex", "not (x.ndim == 2)", "c == 1 or c == 3",
+         "x.ndim == 2 or c == 1", "result.dtype == x.dtype")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(ATOMS), min_size=1, max_size=3), st.lists(st.sampled_from(ATOMS), min_size=1,
+                                                                           max_size=3))
+@example(["x.ndim == 2", "c == 1 or c == 3"], ["x.ndim > 2"])
+@example(["x.dtype.is_floating_point or x.dtype.is_complex"], ["x.dtype in (torch.int64, torch.float64)", "c != 1"])
+def test_a_dropped_pair_has_no_values_satisfying_both_guards(left, right):
+    import itertools
+    import torch
+    from rewrite.lang.facts import TensorFacts
+    a = Rule("a", ("mul", X, var("c")), X, guards=(" and ".join(f"({g})" for g in left),))
+    b = Rule("b", ("mul", X, var("c")), X, guards=(" and ".join(f"({g})" for g in right),))
+    found = critical_pairs(RuleSet("g", (a, b)))
+    direct_dropped = not any(dict(p.substitution).get(var("x'")) == X for p in found.pairs)  # x' = x, c' = c
+    if left == ["x.ndim == 2", "c == 1 or c == 3"]:
+        assert direct_dropped  # the example that must take the path below
+    if not direct_dropped:
+        return
+    dtypes = (torch.float32, torch.float64, torch.int64, torch.bool, torch.complex64, torch.float16)
+    for dtype, rank, c in itertools.product(dtypes, range(6), (0, 1, 2, 3)):
+        env = {X: TensorFacts((2,) * rank, dtype), var("c"): c}
+        result = TensorFacts((2,) * rank, dtype)
+        assert not (a.guard_holds(env, lambda v: v, result=result) and b.guard_holds(env, lambda v: v,
+                                                                                          result=result)), \
+            (left, right, dtype, rank, c)
