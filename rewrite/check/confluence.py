@@ -168,7 +168,7 @@ def _view(pair, facts) -> tuple:
         kind = next(iter(dtype.values)) if dtype is not None and len(dtype.values) == 1 else None
         if rank is not None or kind is not None:
             hints[v] = TensorFacts(None if rank is None else (None,) * rank, kind)
-    return term_view(hints), pinned
+    return term_view(hints), pinned, tuple(sorted((repr(v), repr(f)) for v, f in hints.items()))
 
 
 def _step(rule, bindings):
@@ -181,7 +181,23 @@ def _step(rule, bindings):
         return None
 
 
-def join_pair(pair, ruleset, *, facts=None, budget=None, numeric=True, seed=0, table=None) -> PairResult:
+def _normal_form(term, ruleset, view, context: tuple, memo: dict | None, table):
+    """`normalize_full` of ``term``, once per term and context (hints, assumptions, budget) in one check.
+
+    Keyed by the term's repr, which tells ``0.0`` from ``-0.0`` and ``1`` from ``1.0`` where ``==`` does not.
+    """
+    hints, assume, budget = context
+    key = (repr(term), context)
+    if memo is not None and key in memo:
+        return memo[key]
+    nf = normalize_full(term, ruleset, view=view, budget=budget, table=table, assume=assume)
+    if memo is not None:
+        memo[key] = nf
+    return nf
+
+
+def join_pair(pair, ruleset, *, facts=None, budget=None, numeric=True, seed=0, table=None,
+              memo: dict | None = None) -> PairResult:
     """Join one critical pair (see the module docstring).
 
     >>> from rewrite.lang.loader import loads
@@ -196,7 +212,7 @@ def join_pair(pair, ruleset, *, facts=None, budget=None, numeric=True, seed=0, t
     check_confluence
     """
     facts = {r.id: rule_facts(r) for r in (pair.outer, pair.inner)} if facts is None else facts
-    view, pinned = _view(pair, facts)
+    view, pinned, hints = _view(pair, facts)
     fill = (lambda t: reify(t, pinned)) if pinned else (lambda t: t)
     overlap = fill(pair.overlap)
     outer_b = {v: fill(t) for v, t in pair.outer_bindings().items()}
@@ -211,7 +227,7 @@ def join_pair(pair, ruleset, *, facts=None, budget=None, numeric=True, seed=0, t
                           verdict="unknown", reason="a Python replacement declined on plain terms", **base)
     assume = tuple(dict.fromkeys(pair.outer.assumes + pair.inner.assumes))
     try:
-        nfs = [normalize_full(t, ruleset, view=view, budget=budget, table=table, assume=assume) for t in one]
+        nfs = [_normal_form(t, ruleset, view, (hints, assume, budget), memo, table) for t in one]
     except NonTerminationError as exc:
         return PairResult(results=tuple(map(show_term, one)), normal_forms=("?", "?"), verdict="unknown",
                           reason=f"normalization ran out of budget: {exc}", **base)
@@ -262,7 +278,9 @@ def check_confluence(ruleset, *, budget=None, numeric=True, seed=0, table=None) 
     """
     found = critical_pairs(ruleset, table=table)
     facts = {r.id: rule_facts(r) for r in ruleset.enabled()}
-    results = tuple(join_pair(p, ruleset, facts=facts, budget=budget, numeric=numeric, seed=seed, table=table)
+    memo: dict = {}
+    results = tuple(join_pair(p, ruleset, facts=facts, budget=budget, numeric=numeric, seed=seed, table=table,
+                              memo=memo)
                     for p in found.pairs)
     verdicts = {r.verdict for r in results}
     verdict = "NO" if "not joinable" in verdicts else "MAYBE" if "unknown" in verdicts else "YES"
