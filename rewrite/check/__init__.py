@@ -1,7 +1,9 @@
 """Assurance: what can be checked of a rule set before it touches a user's graph.
 
 Owns `examples` (each rule's embedded examples, normalized and compared) and `term_graph` (terms as
-runnable GraphModules, for checks that evaluate rules with torch).
+runnable GraphModules, for checks that evaluate rules with torch); `critical_pairs` (overlaps modulo
+commutativity, with `guard_facts` and `feasibility` dropping pairs whose guards cannot hold together) and
+`confluence` (each pair joined, `pair_numeric` comparing the normal forms of a pair that is not joinable).
 
 May import: `unify`, `fxcore`, `rewrite.errors`, `rewrite.lang`, `rewrite.engine`. Never
 `rewrite.front`.
@@ -17,5 +19,8 @@ See Also:
 
 from rewrite.check.examples import ExampleResult, assert_examples, check_examples
 from rewrite.check.term_graph import graph_of, term_variables
+from rewrite.check.critical_pairs import CriticalPair, CriticalPairs, critical_pairs
+from rewrite.check.confluence import ConfluenceReport, PairResult, check_confluence
 
 __all__ = ["ExampleResult", "check_examples", "assert_examples", "graph_of", "term_variables"]
+__all__ += ["CriticalPair", "CriticalPairs", "critical_pairs", "ConfluenceReport", "PairResult", "check_confluence"]
