@@ -1,7 +1,8 @@
 """Assurance: what can be checked of a rule set before it touches a user's graph.
 
 Owns `examples` (each rule's embedded examples, normalized and compared) and `term_graph` (terms as
-runnable GraphModules, for checks that evaluate rules with torch).
+runnable GraphModules, for checks that evaluate rules with torch); `termination` (a proof by
+`interpretation`, or a witness from `loops`) and `order` (the same graph whatever the rule order).
 
 May import: `unify`, `fxcore`, `rewrite.errors`, `rewrite.lang`, `rewrite.engine`. Never
 `rewrite.front`.
@@ -17,5 +18,8 @@ See Also:
 
 from rewrite.check.examples import ExampleResult, assert_examples, check_examples
 from rewrite.check.term_graph import graph_of, term_variables
+from rewrite.check.termination import TerminationReport, check_termination
+from rewrite.check.loops import LoopWitness
 
 __all__ = ["ExampleResult", "check_examples", "assert_examples", "graph_of", "term_variables"]
+__all__ += ["TerminationReport", "LoopWitness", "check_termination"]
