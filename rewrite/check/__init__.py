@@ -20,6 +20,9 @@ from rewrite.check.examples import ExampleResult, assert_examples, check_example
 from rewrite.check.term_graph import graph_of, term_variables
 from rewrite.check.termination import TerminationReport, check_termination
 from rewrite.check.loops import LoopWitness
+from rewrite.check.order import (OrderReport, OrderWitness, assert_order_independent, canonical_graph,
+                                 order_independence)
 
 __all__ = ["ExampleResult", "check_examples", "assert_examples", "graph_of", "term_variables"]
 __all__ += ["TerminationReport", "LoopWitness", "check_termination"]
+__all__ += ["OrderReport", "OrderWitness", "canonical_graph", "order_independence", "assert_order_independent"]

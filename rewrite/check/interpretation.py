@@ -11,9 +11,10 @@ every occurrence: ``mul(x, sigmoid(x))`` has ``x`` twice) is at least its coeffi
 constant is larger.  Ops the table marks commutative get equal coefficients on their swappable operands, so
 terms equal up to operand order (which the matcher treats as the same) have the same value.
 
-The search is deterministic and small-first: all weights and coefficients 1 (term size), then, rule by failing
-rule, the fewest increments (over the ops of that rule) that orient it without breaking a rule already
-oriented; then a systematic search by total increment over the ops of every failing rule.
+The search is deterministic and small-first.  With the coefficients fixed, the constants are linear in the
+weights, so the weights are solved exactly (a perceptron over the rules' constraints, integer and
+deterministic); the coefficients start at 1 and are searched systematically by total increment over the ops
+of the rules not yet oriented.
 
 >>> from rewrite.lang.loader import loads
 >>> rs = loads('''
@@ -217,9 +218,13 @@ class Interpretation:
 
 
 class InterpretationSearch:
-    """The search of the module docstring over ``rules`` (id, lhs, rhs triples), within ``budget`` candidates."""
+    """The search of the module docstring over ``rules`` (id, lhs, rhs triples), within ``budget`` candidates.
 
-    def __init__(self, rules, *, table=None, budget: int = 20_000, max_excess: int = 6):
+    With the coefficients fixed, a rule's constant part is linear in the weights, so the weights are solved
+    exactly (`_solve_weights`); only the coefficients are searched, small increments first.
+    """
+
+    def __init__(self, rules, *, table=None, budget: int = 20_000, max_excess: int = 4):
         self.rules = list(rules)
         self.budget, self.max_excess, self.tried = budget, max_excess, 0
         symbols: dict = {}
@@ -230,86 +235,110 @@ class InterpretationSearch:
             symbols.update((s, None) for s in syms)
         self.symbols = list(symbols)
         self.tied = {s: _commutative(s, table) for s in self.symbols}
-        self.weights = {s: (1, (1,) * s[1]) for s in self.symbols}
-        self.by_symbol: dict = {}
-        for i, syms in enumerate(self.rule_symbols):
-            for s in syms:
-                self.by_symbol.setdefault(s, []).append(i)
+        self.coefs = {s: (1,) * s[1] for s in self.symbols}
 
     def run(self) -> Interpretation:
         """Search, and return the best interpretation found (``failing`` empty: a proof)."""
-        failing = self._failing(range(len(self.rules)))
-        for i in list(failing):
-            if i in self._failing([i]):
-                self._repair(i)
-        failing = self._failing(range(len(self.rules)))
+        weights, failing = self._attempt(self.coefs)
         if failing:
-            self._deepen(failing)
-        proofs = tuple(_prove(rid, lhs, rhs, self.weights) for rid, lhs, rhs in self.rules)
-        return Interpretation(tuple((s, self.weights[s]) for s in self.symbols if self._used(s)), proofs,
+            symbols = list(dict.fromkeys(s for i in failing for s in self.rule_symbols[i]))
+            slots = [(s, k) for s in symbols for k in range(1, s[1] + 1) if not (self.tied[s] and k == 2)]
+            for coefs in self._candidates(slots):
+                found, still = self._attempt(coefs)
+                if not still:
+                    self.coefs, weights, failing = coefs, found, still
+                    break
+        full = {s: (weights[s], self.coefs[s]) for s in self.symbols}
+        proofs = tuple(_prove(rid, lhs, rhs, full) for rid, lhs, rhs in self.rules)
+        return Interpretation(tuple((s, full[s]) for s in self.symbols), proofs,
                               tuple(p.rule_id for p in proofs if not p.decreases), self.tried)
 
-    def _used(self, s) -> bool:
-        return s in self.by_symbol
-
-    def _failing(self, indices) -> list:
-        return [i for i in indices if not _prove(*self.rules[i], self.weights).decreases]
-
-    def _slots(self, symbols) -> list:
-        """The free unknowns of ``symbols``: (symbol, 0) its weight, (symbol, k) its k-th coefficient."""
-        slots = []
-        for s in symbols:
-            slots.append((s, 0))
-            slots.extend((s, k) for k in range(1, s[1] + 1) if not (self.tied[s] and k == 2))
-        return slots
-
-    def _assign(self, base: dict, slots, increments) -> dict:
-        weights = dict(base)
-        for (s, k), inc in zip(slots, increments):
-            if not inc:
-                continue
-            w, cs = weights[s]
-            if k == 0:
-                weights[s] = (w + inc, cs)
-            else:
-                cs = list(cs)
-                cs[k - 1] += inc
-                if self.tied[s] and k == 1:
-                    cs[1] = cs[0]
-                weights[s] = (w, tuple(cs))
-        return weights
-
-    def _try(self, slots, excess_limit, accept) -> bool:
-        """Try increments over ``slots`` by total excess 1, 2, ...; keep the first ``accept``ed weights."""
-        base = self.weights
-        for excess in range(1, excess_limit + 1):
+    def _candidates(self, slots):
+        """Coefficients with 1, 2, ... increments over ``slots`` in all, while the budget lasts."""
+        for excess in range(1, self.max_excess + 1):
             for increments in _compositions(excess, len(slots)):
                 if self.tried >= self.budget:
-                    return False
+                    return
                 self.tried += 1
-                candidate = self._assign(base, slots, increments)
-                if accept(candidate):
-                    self.weights = candidate
-                    return True
-        return False
+                coefs = dict(self.coefs)
+                for (s, k), inc in zip(slots, increments):
+                    if inc:
+                        cs = list(coefs[s])
+                        cs[k - 1] += inc
+                        if self.tied[s] and k == 1:
+                            cs[1] = cs[0]
+                        coefs[s] = tuple(cs)
+                yield coefs
 
-    def _repair(self, i: int) -> bool:
-        """Orient rule ``i`` by increments over its own ops, keeping every rule those ops touch that held."""
-        affected = sorted({j for s in self.rule_symbols[i] for j in self.by_symbol[s]})
-        held = [j for j in affected if j != i and _prove(*self.rules[j], self.weights).decreases]
+    def _attempt(self, coefs) -> tuple:
+        """Weights for ``coefs`` and the indices of the rules they leave unoriented."""
+        zero = {s: (0, cs) for s, cs in coefs.items()}
+        rows, failing = [], []
+        for i, (_, lhs, rhs) in enumerate(self.rules):
+            ok_vars, row = _constraint(lhs, rhs, zero)
+            if not ok_vars:
+                failing.append(i)
+            rows.append(row)
+        if failing:  # coefficients too small for some variable: no weights can help
+            return {s: 1 for s in self.symbols}, failing
+        weights = _solve_weights(rows, self.symbols)
+        return weights, [i for i, row in enumerate(rows) if _dot(row, weights) <= 0]
 
-        def accept(weights) -> bool:
-            return all(_prove(*self.rules[j], weights).decreases for j in [i, *held])
-        return self._try(self._slots(self.rule_symbols[i]), min(self.max_excess, 4), accept)
 
-    def _deepen(self, failing) -> bool:
-        """Systematic: increments over the ops of every failing rule, every rule they touch must decrease."""
-        symbols = list(dict.fromkeys(s for i in failing for s in self.rule_symbols[i]))
-        affected = sorted({j for s in symbols for j in self.by_symbol[s]})
+def _constraint(lhs, rhs, zero_weights) -> tuple:
+    """Whether every variable weighs at least as much on the left, and the row ``{symbol: a}`` such that the
+    left constant exceeds the right one iff ``sum(a[s] * weight[s]) > 0``."""
+    lhs_vars, rhs_vars = _value(lhs, zero_weights), _value(rhs, zero_weights)
+    bound = {v for v, _ in lhs_vars.coefs}
+    ok = all(lhs_vars.coef(v) >= c for v, c in rhs_vars.coefs if v in bound)
+    row: dict = {}
+    for sign, term in ((1, lhs), (-1, rhs)):
+        for s, mult in _occurrences(term, zero_weights):
+            row[s] = row.get(s, 0) + sign * mult
+    return ok, {s: a for s, a in row.items() if a}
 
-        def accept(weights) -> bool:
-            return all(_prove(*self.rules[j], weights).decreases for j in affected)
-        return self._try(self._slots(symbols), self.max_excess, accept)
+
+def _occurrences(term, zero_weights):
+    """``(symbol, multiplier)`` per op occurrence: the product of the coefficients above it."""
+    stack = [(term, 1)]
+    while stack:
+        t, mult = stack.pop()
+        if is_op_term(t):
+            n = len(t) - 1
+            yield (t[0], n), mult
+            cs = zero_weights[(t[0], n)][1]
+            stack.extend((a, mult * c) for a, c in zip(t[1:], cs))
+        elif isinstance(t, (tuple, list)) and not isvar(t):
+            stack.extend((a, mult) for a in t)
+
+
+def _dot(row: dict, weights: dict) -> int:
+    return sum(a * weights[s] for s, a in row.items())
+
+
+def _solve_weights(rows, symbols, max_updates: int = 5_000) -> dict:
+    """Integer weights ``>= 1`` with ``row . w > 0`` for every row, if the perceptron finds them.
+
+    The perceptron adds a violated row (or a unit row for a weight below 1) until none is violated; it
+    converges whenever such weights exist (the constraints are homogeneous and strict), so a cap reached
+    means none within reach: the last weights are returned and the caller lists the violated rows.
+    A row without a positive entry can never hold and is left out of the updates.
+    """
+    w = {s: 1 for s in symbols}
+    live = [r for r in rows if any(a > 0 for a in r.values())]
+    updates, changed = 0, True
+    while changed and updates < max_updates:
+        changed = False
+        for row in live:
+            if _dot(row, w) <= 0:
+                for s, a in row.items():
+                    w[s] += a
+                updates, changed = updates + 1, True
+        for s in symbols:
+            if w[s] < 1:
+                w[s] = 1
+                changed = True
+    return w
 
 
 def _commutative(symbol, table) -> bool:
