@@ -15,7 +15,7 @@ report shows both graphs' code with their seeds (and, given ``example_inputs``, 
 >>> make = lambda: fx.symbolic_trace(lambda a: torch.relu(torch.relu(a)).exp())
 >>> report = order_independence(make, rivals, seeds=8)
 >>> report.independent, report.witness.seeds
-(False, (None, 0))
+(False, (None, 1))
 
 See Also
 --------
