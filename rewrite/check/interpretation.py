@@ -240,7 +240,7 @@ class InterpretationSearch:
     def run(self) -> Interpretation:
         """Search, and return the best interpretation found (``failing`` empty: a proof)."""
         weights, failing = self._attempt(self.coefs)
-        if failing:
+        if failing and not any(_hopeless(*self.rules[i][1:], self.tied) for i in failing):
             symbols = list(dict.fromkeys(s for i in failing for s in self.rule_symbols[i]))
             slots = [(s, k) for s in symbols for k in range(1, s[1] + 1) if not (self.tied[s] and k == 2)]
             for coefs in self._candidates(slots):
@@ -312,11 +312,38 @@ def _occurrences(term, zero_weights):
             stack.extend((a, mult) for a in t)
 
 
+def _sorted_operands(term, tied: dict):
+    """``term`` with the two operands of every commutative op in one order (for comparisons)."""
+    if is_op_term(term):
+        args = [_sorted_operands(a, tied) for a in term[1:]]
+        if tied.get((term[0], len(args))):
+            args[:2] = sorted(args[:2], key=repr)
+        return (term[0], *args)
+    if isinstance(term, (tuple, list)) and not isvar(term):
+        return type(term)(_sorted_operands(a, tied) for a in term)
+    return term
+
+
+def _hopeless(lhs, rhs, tied: dict) -> bool:
+    """Whether the right side holds the left side itself (up to commutative order): no monotone
+    interpretation can make such a rule decrease, so no coefficient search is tried."""
+    if rhs is None:
+        return False
+    target, todo = _sorted_operands(lhs, tied), [_sorted_operands(rhs, tied)]
+    while todo:
+        t = todo.pop()
+        if t == target:
+            return True
+        if isinstance(t, (tuple, list)) and not isvar(t):
+            todo.extend(t[1:] if is_op_term(t) else t)
+    return False
+
+
 def _dot(row: dict, weights: dict) -> int:
     return sum(a * weights[s] for s, a in row.items())
 
 
-def _solve_weights(rows, symbols, max_updates: int = 5_000) -> dict:
+def _solve_weights(rows, symbols, max_updates: int | None = None) -> dict:
     """Integer weights ``>= 1`` with ``row . w > 0`` for every row, if the perceptron finds them.
 
     The perceptron adds a violated row (or a unit row for a weight below 1) until none is violated; it
@@ -326,6 +353,8 @@ def _solve_weights(rows, symbols, max_updates: int = 5_000) -> dict:
     """
     w = {s: 1 for s in symbols}
     live = [r for r in rows if any(a > 0 for a in r.values())]
+    if max_updates is None:
+        max_updates = 100 + 10 * len(live)
     updates, changed = 0, True
     while changed and updates < max_updates:
         changed = False

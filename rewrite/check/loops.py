@@ -167,19 +167,38 @@ class _Search:
                 yield rule.id, _splice(term, path, new), ok is not True
 
     def matches(self, pattern, term) -> bool:
+        """Whether ``term`` is an instance of ``pattern`` (modulo commutative operand order)."""
         return self.rw._match(pattern, self.rw.store.intern(term)) is not None
+
+    def _op_ids(self, i: int) -> list:
+        """The store ids of the op subterms of term ``i`` (itself included)."""
+        store, out, todo, seen = self.rw.store, [], [i], set()
+        while todo:
+            j = todo.pop()
+            if j in seen:
+                continue
+            seen.add(j)
+            kind, payload = store.nodes[j]
+            if kind is None:
+                continue
+            if store.op(j) is not None:
+                out.append(j)
+            todo.extend(payload)
+        return out
 
     def witness(self, chain, rules, undecided):
         """The best witness that ``chain[-1]`` gives against an earlier term of the chain, or None."""
         last = chain[-1]
-        subterms = [sub for _, sub in _op_positions(last)]
+        i, size = self.rw.store.intern(last), _size(last)
+        subterms = [(self.rw.store.op(j), j) for j in self._op_ids(i)]
         found = None
         for k, earlier in enumerate(chain[:-1]):
             cond = tuple(dict.fromkeys(r for r, u in zip(rules[k:], undecided[k:]) if u))
-            if self.matches(earlier, last) and self.matches(last, earlier):
+            head = earlier[0]
+            if size == _size(earlier) and self.rw._match(earlier, i) is not None and self.matches(last, earlier):
                 return LoopWitness("loop", earlier, tuple(rules[k:]), tuple(chain[k:]), cond)
-            if found is None and any(self.matches(earlier, s) for s in subterms):
-                kind = "growth" if _size(last) > _size(earlier) else "loop"
+            if found is None and any(op == head and self.rw._match(earlier, j) is not None for op, j in subterms):
+                kind = "growth" if size > _size(earlier) else "loop"
                 found = LoopWitness(kind, earlier, tuple(rules[k:]), tuple(chain[k:]), cond)
         return found
 
@@ -245,5 +264,6 @@ def find_loop(ruleset, *, budget: int = 5_000, table=None, conditional: bool = F
         w = search.from_start(start, min(_PER_START, left), max_size)
         if w is not None and w.kind == "loop":
             return w
-        growth = growth or w
+        if growth is None and w is not None:  # a little further for an exact loop, then the growth
+            growth, budget = w, min(budget, search.expanded + _LOOK_FURTHER)
     return growth
