@@ -236,6 +236,7 @@ class InterpretationSearch:
         self.symbols = list(symbols)
         self.tied = {s: _commutative(s, table) for s in self.symbols}
         self.coefs = {s: (1,) * s[1] for s in self.symbols}
+        self._rows = [{} for _ in self.rules]  # per rule: its constraint by the coefficients of its ops
 
     def run(self) -> Interpretation:
         """Search, and return the best interpretation found (``failing`` empty: a proof)."""
@@ -275,14 +276,17 @@ class InterpretationSearch:
         zero = {s: (0, cs) for s, cs in coefs.items()}
         rows, failing = [], []
         for i, (_, lhs, rhs) in enumerate(self.rules):
-            ok_vars, row = _constraint(lhs, rhs, zero)
+            key = tuple(coefs[s] for s in self.rule_symbols[i])
+            cached = self._rows[i].get(key)
+            if cached is None:
+                cached = self._rows[i][key] = _constraint(lhs, rhs, zero)
+            ok_vars, row = cached
             if not ok_vars:
                 failing.append(i)
             rows.append(row)
         if failing:  # coefficients too small for some variable: no weights can help
             return {s: 1 for s in self.symbols}, failing
-        weights = _solve_weights(rows, self.symbols)
-        return weights, [i for i, row in enumerate(rows) if _dot(row, weights) <= 0]
+        return _solve_greedily(rows, self.symbols)
 
 
 def _constraint(lhs, rhs, zero_weights) -> tuple:
@@ -343,22 +347,24 @@ def _dot(row: dict, weights: dict) -> int:
     return sum(a * weights[s] for s, a in row.items())
 
 
-def _solve_weights(rows, symbols, max_updates: int | None = None) -> dict:
-    """Integer weights ``>= 1`` with ``row . w > 0`` for every row, if the perceptron finds them.
+def _solve_weights(rows, symbols, start: dict | None = None, max_updates: int | None = None):
+    """Integer weights ``>= 1`` with ``row . w > 0`` for every row, or None if the perceptron finds none.
 
     The perceptron adds a violated row (or a unit row for a weight below 1) until none is violated; it
     converges whenever such weights exist (the constraints are homogeneous and strict), so a cap reached
-    means none within reach: the last weights are returned and the caller lists the violated rows.
-    A row without a positive entry can never hold and is left out of the updates.
+    means none within reach.
     """
-    w = {s: 1 for s in symbols}
-    live = [r for r in rows if any(a > 0 for a in r.values())]
+    w = dict(start) if start else {s: 1 for s in symbols}
+    if any(not any(a > 0 for a in r.values()) for r in rows):
+        return None  # a row without a positive entry never holds
     if max_updates is None:
-        max_updates = 100 + 10 * len(live)
+        max_updates = 100 + 10 * len(rows)
     updates, changed = 0, True
-    while changed and updates < max_updates:
+    while changed:
+        if updates >= max_updates:
+            return None
         changed = False
-        for row in live:
+        for row in rows:
             if _dot(row, w) <= 0:
                 for s, a in row.items():
                     w[s] += a
@@ -368,6 +374,27 @@ def _solve_weights(rows, symbols, max_updates: int | None = None) -> dict:
                 w[s] = 1
                 changed = True
     return w
+
+
+def _solve_greedily(rows, symbols) -> tuple:
+    """Weights for as many rows as a greedy pass keeps, in order, and the indices of the rows left out.
+
+    Each row that the current weights violate is added if the perceptron, started from them, satisfies it
+    with the rows kept so far; otherwise it is left out.  The rows left out are the conflicts: the rules the
+    coefficient search should look at, a handful even when they fight over every weight.
+    """
+    w, kept, failing = {s: 1 for s in symbols}, [], []
+    for i, row in enumerate(rows):
+        if _dot(row, w) > 0:
+            kept.append(row)
+            continue
+        found = _solve_weights(kept + [row], symbols, start=w)
+        if found is None:
+            failing.append(i)
+        else:
+            w = found
+            kept.append(row)
+    return w, failing
 
 
 def _commutative(symbol, table) -> bool:

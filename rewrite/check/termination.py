@@ -116,7 +116,8 @@ def check_termination(ruleset, *, budget: int | None = None, table=None) -> Term
     loop = find_loop(ruleset, budget=budget, table=table)
     if loop is not None:
         return TerminationReport("NO", loop=loop, interpretation=found)
-    maybe = find_loop(ruleset, budget=budget, table=table, conditional=True)
+    guarded = any(r.guards for r in rules)  # else the search with undecided guards would find nothing new
+    maybe = find_loop(ruleset, budget=budget, table=table, conditional=True) if guarded else None
     return TerminationReport("MAYBE", loop=maybe, reason=_reason(found, opaque, maybe, ruleset, budget),
                              interpretation=found)
 
