@@ -1,11 +1,13 @@
 """Loop search: terms that rewrite back to themselves, or to a larger term holding an instance of themselves.
 
 Starting from every enabled rule's left side and from the overlaps of left sides (one left side unified with
-an op subterm of another, renamed apart: a forward closure), the search rewrites one step at a time, every
+an op subterm of another, renamed apart), the search rewrites one step at a time, every
 rule at every position, with `rewrite.engine.normalize`'s matcher (commutative operands both ways, literals as
 the graph matcher compares them, guards on plain terms).  A term ``t`` rewritten in one or more steps to a
 term that holds an instance of ``t`` is a proof of non-termination, since rewriting is closed under
-substitution and context:
+substitution and context.  Where a term reached is a normal form only because its variables are too general
+(a rule's left side unifies with a subterm, binding them), the start term so instantiated is searched too
+(narrowing: a forward closure).  Witnesses:
 
 - a **loop** when the new term is ``t`` again up to renaming and commutative operand order
   (``add(x, y) -> add(y, x)``);
@@ -145,8 +147,28 @@ class _Search:
 
     def __init__(self, ruleset, table, conditional: bool):
         self.rw = _Rewriter(ruleset, term_view(), None, table, assume=tuple(ASSUMPTIONS))
-        self.view, self.conditional = term_view(), conditional
+        self.view, self.conditional, self.table = term_view(), conditional, table
         self.expanded = 0
+        self.narrowed: list = []  # starts instantiated by narrowing, to search after the others
+
+    def narrow(self, start, term) -> None:
+        """Forward closure: where an op subterm of ``term`` (a normal form) unifies with a rule's left side
+        by instantiating ``term``'s own variables, the instantiated ``start`` becomes a start term."""
+        for _, sub in _op_positions(term):
+            own = set(term_variables(sub))
+            for rule in self.rw.by_op.get(sub[0], []):
+                lhs = substitute(rule.pattern, {v: var() for v in term_variables(rule.pattern)})
+                for form in self._orders(sub):
+                    unifier = unify(lhs, form)
+                    if unifier is not False and any(v in unifier for v in own):
+                        self.narrowed.append(reify(start, unifier))
+
+    def _orders(self, sub):
+        yield sub
+        if self.table is not False and len(sub) >= 3 and isinstance(sub[0], str):
+            from fxcore import ops
+            if ops.is_commutative(sub[0], None, self.table):
+                yield (sub[0], sub[2], sub[1], *sub[3:])
 
     def successors(self, term):
         """Every one-step rewrite of ``term``: ``(rule id, new term, rule fired on an undecided guard)``."""
@@ -213,7 +235,9 @@ class _Search:
             self.expanded += 1
             if _size(term) > max_size:
                 continue
+            stuck = True
             for rule_id, new, undecided in self.successors(term):
+                stuck = False
                 nodes.append((new, parent, rule_id, undecided))
                 w = self.witness(*self._chain(len(nodes) - 1, nodes))
                 if w is not None and w.kind == "loop":
@@ -225,6 +249,8 @@ class _Search:
                     nodes.pop()
                     continue
                 seen.add(key)
+            if stuck:
+                self.narrow(start, term)
         return growth
 
     @staticmethod
@@ -238,6 +264,20 @@ class _Search:
                 undecided.append(u)
             index = parent
         return chain[::-1], rules[::-1], undecided[::-1]
+
+
+def _growing(starts: list, search: _Search, known: set, limit: int):
+    """The start terms, then those narrowing adds while the search runs (new ones only, up to ``limit``)."""
+    k = 0
+    while k < len(starts):
+        yield starts[k]
+        k += 1
+        for t in search.narrowed:
+            key = repr(t)
+            if key not in known and len(starts) < limit:
+                known.add(key)
+                starts.append(t)
+        search.narrowed.clear()
 
 
 def find_loop(ruleset, *, budget: int = 5_000, table=None, conditional: bool = False):
@@ -256,8 +296,8 @@ def find_loop(ruleset, *, budget: int = 5_000, table=None, conditional: bool = F
     search = _Search(ruleset, table, conditional)
     starts = start_terms(ruleset)
     max_size = 3 * max((_size(t) for t in starts), default=1) + 12
-    growth = None
-    for start in starts:
+    growth, known, limit = None, {repr(t) for t in starts}, 2 * len(starts) + 50
+    for start in _growing(starts, search, known, limit):
         left = budget - search.expanded
         if left <= 0:
             break

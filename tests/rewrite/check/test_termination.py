@@ -38,8 +38,10 @@ def test_a_literal_moved_to_the_front_loops_only_through_commutative_matching():
     report = check_termination(rs)
     assert report.verdict == "NO" and report.loop.rules == ("mul-2",) and report.loop.kind == "loop"
     assert "commutative" in report.loop.format()
-    # without commutative matching mul(2, x) is a normal form: no loop, and no proof either (nothing shrinks)
-    assert check_termination(rs, table=False).verdict == "MAYBE"
+    assert report.to_json()["loop"]["term"] == "mul(~x, 2)"
+    # without commutative matching mul(2, x) is a normal form: only mul(2, 2), found by narrowing, loops
+    plain = check_termination(rs, table=False)
+    assert plain.verdict == "NO" and plain.to_json()["loop"]["term"] == "mul(2, 2)"
 
 
 def test_a_rule_that_wraps_its_left_side_grows():
@@ -69,6 +71,15 @@ def test_a_loop_through_rules_of_different_shapes_is_found():
                 '{id: b, pattern: sigmoid(exp(y)), replacement: exp(relu(y))}')
     report = check_termination(rs)
     assert report.verdict == "NO" and set(report.loop.rules) == {"a", "b"}
+
+
+def test_a_loop_that_only_narrowing_finds():
+    # from a's left side, minimum(x, 1) is stuck until x is 3; from b's, maximum(3, y) until y is 1
+    rs = _rules('{id: a, pattern: "maximum(x, 1)", replacement: "minimum(x, 1)"}',
+                '{id: b, pattern: "minimum(3, y)", replacement: "maximum(3, y)"}')
+    report = check_termination(rs)
+    assert report.verdict == "NO" and report.loop.rules == ("a", "b")
+    assert report.to_json()["loop"]["term"] == "maximum(3, 1)"
 
 
 def test_a_loop_through_undecidable_guards_is_only_a_maybe():
@@ -257,3 +268,20 @@ def _symbols(term):
 def test_find_interpretation_leaves_out_opaque_python_rules():
     opaque = Rule("py", ("relu", X), lambda x: ("relu", x))
     assert find_interpretation([opaque]).proofs == ()
+
+
+def test_folding_returns_the_result_it_declares():
+    # the std proof trusts folding's declared result: check it against what the compute returns on tensors
+    import torch
+    from unify import unify
+    r = load("std:std")["conv2d-batch_norm"]
+    conv, bn = torch.nn.Conv2d(3, 4, 3), torch.nn.BatchNorm2d(4).eval()
+    names = dict(x=var("input"), w=conv.weight, b=conv.bias, stride=(1, 1), padding=(0, 0), dilation=(1, 1),
+                 groups=1, gamma=bn.weight, beta=bn.bias, mean=bn.running_mean, var=bn.running_var,
+                 momentum=0.1, eps=1e-5)
+    bindings = {v: names[v.token] for v in r.variables}
+    out = r.instantiate(bindings)
+    s = unify(r.replacement.result, out, dict(bindings))
+    assert s is not False
+    fresh = [v for v in term_variables(r.replacement.result) if v not in bindings]
+    assert fresh and all(isinstance(s[v], torch.Tensor) for v in fresh)  # new constants, as declared
