@@ -40,10 +40,10 @@ import itertools
 from dataclasses import dataclass
 
 from unify import isvar
-from fxcore.match.diagnose import show_term
 from fxcore.view.pattern import is_op_term
 from rewrite.lang.rule import Compute
 from rewrite.lang.syntax import var_name
+from rewrite.check.weights import solve_greedily
 
 __all__ = ["Interpretation", "RuleProof", "InterpretationSearch", "Polynomial", "find_interpretation",
            "rule_sides", "symbols_of"]
@@ -212,8 +212,8 @@ class Interpretation:
 
     def format(self) -> str:
         """The certificate: the interpretation, the conventions, and each rule's decrease."""
-        return (self.format_interpretation() + "\n(variables range over the naturals; literals and other leaves "
-                "are 0; a list or tuple of operands is the sum of its elements)\n" +
+        return (self.format_interpretation() + "\n(variables: any natural; literals and other leaves: 0; a list or "
+                "tuple of operands: the sum of its elements)\n" +
                 "\n".join(p.explain() for p in self.proofs))
 
 
@@ -221,7 +221,7 @@ class InterpretationSearch:
     """The search of the module docstring over ``rules`` (id, lhs, rhs triples), within ``budget`` candidates.
 
     With the coefficients fixed, a rule's constant part is linear in the weights, so the weights are solved
-    exactly (`_solve_weights`); only the coefficients are searched, small increments first.
+    exactly (`rewrite.check.weights`); only the coefficients are searched, small increments first.
     """
 
     def __init__(self, rules, *, table=None, budget: int = 20_000, max_excess: int = 4):
@@ -286,7 +286,7 @@ class InterpretationSearch:
             rows.append(row)
         if failing:  # coefficients too small for some variable: no weights can help
             return {s: 1 for s in self.symbols}, failing
-        return _solve_greedily(rows, self.symbols)
+        return solve_greedily(rows, self.symbols)
 
 
 def _constraint(lhs, rhs, zero_weights) -> tuple:
@@ -341,60 +341,6 @@ def _hopeless(lhs, rhs, tied: dict) -> bool:
         if isinstance(t, (tuple, list)) and not isvar(t):
             todo.extend(t[1:] if is_op_term(t) else t)
     return False
-
-
-def _dot(row: dict, weights: dict) -> int:
-    return sum(a * weights[s] for s, a in row.items())
-
-
-def _solve_weights(rows, symbols, start: dict | None = None, max_updates: int | None = None):
-    """Integer weights ``>= 1`` with ``row . w > 0`` for every row, or None if the perceptron finds none.
-
-    The perceptron adds a violated row (or a unit row for a weight below 1) until none is violated; it
-    converges whenever such weights exist (the constraints are homogeneous and strict), so a cap reached
-    means none within reach.
-    """
-    w = dict(start) if start else {s: 1 for s in symbols}
-    if any(not any(a > 0 for a in r.values()) for r in rows):
-        return None  # a row without a positive entry never holds
-    if max_updates is None:
-        max_updates = 100 + 10 * len(rows)
-    updates, changed = 0, True
-    while changed:
-        if updates >= max_updates:
-            return None
-        changed = False
-        for row in rows:
-            if _dot(row, w) <= 0:
-                for s, a in row.items():
-                    w[s] += a
-                updates, changed = updates + 1, True
-        for s in symbols:
-            if w[s] < 1:
-                w[s] = 1
-                changed = True
-    return w
-
-
-def _solve_greedily(rows, symbols) -> tuple:
-    """Weights for as many rows as a greedy pass keeps, in order, and the indices of the rows left out.
-
-    Each row that the current weights violate is added if the perceptron, started from them, satisfies it
-    with the rows kept so far; otherwise it is left out.  The rows left out are the conflicts: the rules the
-    coefficient search should look at, a handful even when they fight over every weight.
-    """
-    w, kept, failing = {s: 1 for s in symbols}, [], []
-    for i, row in enumerate(rows):
-        if _dot(row, w) > 0:
-            kept.append(row)
-            continue
-        found = _solve_weights(kept + [row], symbols, start=w)
-        if found is None:
-            failing.append(i)
-        else:
-            w = found
-            kept.append(row)
-    return w, failing
 
 
 def _commutative(symbol, table) -> bool:

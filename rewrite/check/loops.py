@@ -19,9 +19,9 @@ whose guard cannot be decided on a plain term fires only when ``conditional=True
 those rules (a loop if their guards hold).  Python replacements fire when they return a term.
 
 >>> from rewrite.lang.loader import loads
->>> rs = loads('rules: [{id: swap, pattern: "sub(x, y)", replacement: "sub(y, x)"}]')
+>>> rs = loads('rules: [{id: s, pattern: "sub(x, y)", replacement: "sub(y, x)"}]')
 >>> print(find_loop(rs).format())
-loop: sub(~x, ~y, 1) -> sub(~y, ~x, 1) by swap; sub(~y, ~x, 1) is sub(~x, ~y, 1) again (up to renaming and commutative operand order)
+loop: sub(~x, ~y, 1) -> sub(~y, ~x, 1) by s; sub(~y, ~x, 1) is sub(~x, ~y, 1) again (up to renaming and operand order)
 
 See Also
 --------
@@ -64,7 +64,7 @@ class LoopWitness:
             steps += f" -> {show_term(t)} by {rule_id}"
         last = show_term(self.chain[-1])
         first = show_term(self.term)
-        why = (f"{last} is {first} again (up to renaming and commutative operand order)" if self.kind == "loop"
+        why = (f"{last} is {first} again (up to renaming and operand order)" if self.kind == "loop"
                else f"{last} holds an instance of {first} and grows")
         cond = (f" (if the guards of {', '.join(self.conditional)} hold, which plain terms cannot decide)"
                 if self.conditional else "")

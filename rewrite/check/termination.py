@@ -20,9 +20,10 @@ assumption granted: a set that terminates only under its priorities is not prove
 'YES'
 >>> print(report.certificate)
 [neg](x) = x + 1
-(variables range over the naturals; literals and other leaves are 0; a list or tuple of operands is the sum of its elements)
+(variables: any natural; literals and other leaves: 0; a list or tuple of operands: the sum of its elements)
 nn: [lhs] = x + 2 > [rhs] = x because constant 2 > 0 and every coefficient of x at least as large
->>> check_termination(loads('rules: [{id: swap, pattern: "add(x, y)", replacement: "add(y, x)"}]')).to_json()['loop']['rules']
+>>> swap = loads('rules: [{id: swap, pattern: "add(x, y)", replacement: "add(y, x)"}]')
+>>> check_termination(swap).to_json()['loop']['rules']
 ['swap']
 
 See Also

@@ -1,4 +1,4 @@
-"""Order independence: canonical graphs ignore names, node order and commutative order; seeds that disagree are shown."""
+"""Order independence: canonical graphs ignore names, node and commutative order; disagreeing seeds are shown."""
 import copy
 
 import pytest
