@@ -212,6 +212,8 @@ class Interpretation:
 
     def format(self) -> str:
         """The certificate: the interpretation, the conventions, and each rule's decrease."""
+        if not self.proofs:
+            return "no rules to prove: every term is a normal form"
         return (self.format_interpretation() + "\n(variables: any natural; literals and other leaves: 0; a list or "
                 "tuple of operands: the sum of its elements)\n" +
                 "\n".join(p.explain() for p in self.proofs))

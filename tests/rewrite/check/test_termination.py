@@ -153,6 +153,20 @@ def test_disabled_rules_do_not_count():
     assert check_termination(rs.disable("swap")).verdict == "YES"
 
 
+def test_a_set_without_enabled_rules_terminates():
+    rs = _rules('{id: nn, pattern: neg(neg(x)), replacement: x}').disable("nn")
+    assert check_termination(rs).to_json() == {"verdict": "YES",
+                                               "certificate": "no rules to prove: every term is a normal form"}
+
+
+def test_lists_of_operands_count_their_elements():
+    rs = _rules('{id: cat-relu, pattern: "cat([relu(x), relu(y)], 0)", replacement: "relu(cat([x, y], 0))"}',
+                '{id: relu-cat, pattern: "relu(cat([x, y], 0))", replacement: "cat([relu(x), relu(y)], 0)"}')
+    assert check_termination(rs.disable("relu-cat")).verdict == "YES"
+    report = check_termination(rs)
+    assert report.verdict == "NO" and report.loop.rules == ("cat-relu", "relu-cat")
+
+
 def test_a_bad_budget_is_a_clear_error():
     with pytest.raises(ValueError, match="budget must be a positive int"):
         check_termination(_rules('{id: nn, pattern: neg(neg(x)), replacement: x}'), budget=0)
