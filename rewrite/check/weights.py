@@ -45,10 +45,10 @@ def solve_weights(rows, symbols, start: dict | None = None, max_updates: int | N
                 for s, a in row.items():
                     w[s] += a
                 updates, changed = updates + 1, True
-        for s in symbols:
-            if w[s] < 1:
-                w[s] = 1
-                changed = True
+        for s in symbols:  # the unit rows: every weight positive
+            if w[s] <= 0:
+                w[s] += 1
+                updates, changed = updates + 1, True
     return w
 
 
