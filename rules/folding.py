@@ -50,6 +50,7 @@ from rewrite.pyrules import compute, ops, rule, ruleset
 x, w, b, stride, padding, dilation, groups = (var(n) for n in
                                              ("x", "w", "b", "stride", "padding", "dilation", "groups"))
 gamma, beta, mean, var_, momentum, eps = (var(n) for n in ("gamma", "beta", "mean", "var", "momentum", "eps"))
+new_weight, new_bias = var("new_weight"), var("new_bias")
 
 
 def _is_float_tensor(t) -> bool:
@@ -104,7 +105,9 @@ def _conv_bn_rules(op: str) -> list:
     torch.export), aten's ``native_batch_norm`` (make_fx, AOT) and ``_native_batch_norm_legit_no_training``
     (core ATen, ``run_decompositions``); the aten ones return a tuple read through ``getitem(., 0)``."""
     conv = getattr(ops, op)(x, w, b, stride, padding, dilation, groups)
-    fold = compute(_fold(op))
+    # what the fold returns, declared for static checks: the conv with a new weight and bias (constants)
+    folded = getattr(ops, op)(x, new_weight, new_bias, stride, padding, dilation, groups)
+    fold = compute(_fold(op), result=folded)
     spellings = (
         ("batch_norm", ops.batch_norm(conv, gamma, beta, mean, var_, False, momentum, eps)),
         ("native_batch_norm",

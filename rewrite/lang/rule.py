@@ -44,6 +44,10 @@ class Compute:
     values: FX nodes or literals) and returns the replacement term, or ``None``
     to decline (the rule then does not fire).
 
+    ``result`` optionally declares the shape of every term the callable returns: a term over the
+    pattern's variables in which any other variable stands for a new constant (a tensor or literal the
+    callable computes).  Static checks read it (a termination proof cannot look inside Python code).
+
     >>> Compute(lambda a, b: ('add', a, b))(a=1, b=2)
     ('add', 1, 2)
 
@@ -54,6 +58,7 @@ class Compute:
 
     fn: Callable
     params: tuple | None = field(default=None, compare=False, repr=False)
+    result: object = field(default=None, compare=False, repr=False)
 
     def __post_init__(self):
         import inspect
