@@ -15,8 +15,9 @@ It declines (the rule does not fire) when it cannot fold exactly:
   integer weight);
 - the conv's input is unbatched (as far as the graph's shapes tell): the norm then reads the conv's
   first spatial dim as its channels, not the conv's output channels;
-- a folded weight or bias is not finite where the originals were (the scale overflows the weight's
-  dtype: a huge ``gamma`` over a tiny ``var + eps``).
+- a parameter is not finite (inf or nan in a weight or a statistic: the fold would move it to other
+  elements than the ones the original spreads it to), or a folded weight or bias is not (the scale
+  overflows the weight's dtype: a huge ``gamma`` over a tiny ``var + eps``).
 
 A missing conv bias folds as zeros, a missing ``gamma``/``beta`` (``affine=False``) as ones/zeros.
 ``training=True`` batch norms use batch statistics and never match the pattern. The matcher
@@ -90,15 +91,9 @@ def folded_conv_params(w, b, gamma, beta, mean, var, eps):
         bias = b.to(wide) if b is not None else torch.zeros(out, dtype=wide)
         new_w = w * scale.to(dtype).reshape(-1, *([1] * (w.dim() - 1)))
         new_b = ((bias - mean.to(wide)) * scale + shift).to(dtype)
-        before = [_channel_finite(t) for t in (w, b, gamma, beta, mean, var) if t is not None]
-        if bool((torch.stack(before).all(0) & ~(_channel_finite(new_w) & _channel_finite(new_b))).any()):
+        if not all(bool(t.isfinite().all()) for t in (w, b, gamma, beta, mean, var, new_w, new_b) if t is not None):
             return None
         return new_w.contiguous(), new_b
-
-
-def _channel_finite(t: torch.Tensor) -> torch.Tensor:
-    """Per output channel (dim 0): whether every element is finite."""
-    return t.isfinite().flatten(1).all(1) if t.dim() > 1 else t.isfinite()
 
 
 def _batched_rank(x, w) -> bool:

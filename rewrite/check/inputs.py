@@ -29,6 +29,7 @@ rewrite.check.operands : variable kinds and the skeleton; rewrite.check.soundnes
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import torch
@@ -45,7 +46,7 @@ __all__ = ["Case", "cases", "case_of", "DTYPES", "special_values", "describe_val
 
 #: the dtypes inputs are drawn from (the first is the default)
 DTYPES = (torch.float32, torch.float64, torch.float16, torch.bfloat16, torch.int32, torch.int64, torch.bool)
-_PER_ELEMENT = 32  # tensors up to this many elements draw each element; larger ones a seed and a few specials
+_PER_ELEMENT = 16  # tensors up to this many elements draw each element; larger ones a seed and a few specials
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ def special_values(dtype: torch.dtype) -> list:
     return [0, 1, -1, ii.min, ii.max]
 
 
+@functools.lru_cache(maxsize=None)
 def _elements(dtype: torch.dtype):
     if dtype == torch.bool:
         return st.booleans()

@@ -273,7 +273,7 @@ def skeletons(pattern, kinds: dict, table=None, *, limit: int = 4, accept=None) 
            for k in kinds.values()):
         return ()
     out: list = []
-    _search(_op_nodes(pattern), 0, {}, kinds, table, [_MAX_EVALS, _MAX_ACCEPTS, accept], out, limit)
+    _search(_op_nodes(pattern), 0, {}, kinds, table, [_MAX_EVALS, _MAX_ACCEPTS, accept, False], out, limit)
     return tuple({v: (val.dim() if isinstance(val, torch.Tensor) else val) for v, val in env.items()}
                  for env in out)
 
@@ -309,6 +309,7 @@ def _search(nodes, i, env, kinds, table, budget, out, limit) -> bool:
                 budget[0] = 0
                 return True
             if not accept(env):
+                budget[3] = True  # back to the first call: the calls above it are not what stops the rule
                 return False
         out.append(env)
         return len(out) >= limit
@@ -338,6 +339,7 @@ def _search(nodes, i, env, kinds, table, budget, out, limit) -> bool:
                     continue
                 if _search(nodes, i + 1, env3, kinds, table, budget, out, limit) or budget[0] <= 0:
                     return True
-                if i and len(out) > before:
+                if i and (len(out) > before or budget[3]):
                     return False  # one assignment of this call is enough: vary the first call's instead
+                budget[3] = False
     return False
