@@ -266,7 +266,7 @@ def skeletons(pattern, kinds: dict, table=None, *, limit: int = 4, accept=None) 
     >>> from unify import var
     >>> x = var('x')
     >>> [s[x] for s in skeletons(('neg', x), operand_kinds(('neg', x)))]
-    [1, 2, 3, 4]
+    [2, 1, 4, 3]
     """
     table = default_table() if table is None else table
     if any(k.kind == "unsupported" or (k.kind == "str" and not isinstance(k.default, str))

@@ -23,9 +23,9 @@ results. Runs are seeded (``seed``) and use no example database: the same call g
 >>> x = var('x')
 >>> check_rule_soundness(Rule('neg-neg', ('neg', ('neg', x)), x), examples=20).verdict
 'sound'
->>> r = check_rule_soundness(Rule('add-zero', ('add', x, 0.0, 1), x), examples=100)
->>> r.verdict, r.counterexample.why
-('unsound', 'element []: expected 0.0, got -0.0 (the sign of zero differs)')
+>>> r = check_rule_soundness(Rule('add-zero', ('add', x, 0.0, 1), x, guards=('x.dtype.is_floating_point',)))
+>>> r.verdict, r.counterexample.why.split(' (')[-1]
+('unsound', 'the sign of zero differs)')
 
 See Also
 --------
@@ -163,7 +163,7 @@ def check_rule_soundness(rule, *, ruleset=None, examples=None, seed=0, assume=No
     >>> x = var('x')
     >>> r = check_rule_soundness(Rule('mul-one', ('mul', x, 1.0), x), examples=60)
     >>> r.verdict, r.counterexample.why.split(':')[0]
-    ('unsound', "apply refused the replacement (ReplacementTypeError)")
+    ('unsound', 'apply refused the replacement (ReplacementTypeError)')
 
     See Also
     --------
