@@ -38,7 +38,7 @@ from hypothesis import strategies as st
 from fxcore.ops import default_table
 from fxcore.ops.model import Attr
 from fxcore.view.pattern import is_op_term
-from rewrite.check.operands import SIZE, Kind, derived_candidates, literal_candidates
+from rewrite.check.operands import SIZE, Kind, derived_candidates, literal_candidates, runs
 from rewrite.lang.rule import substitute
 from rewrite.lang.syntax import var_name
 
@@ -127,9 +127,10 @@ def _laid_out(t: torch.Tensor, layout: str) -> torch.Tensor:
     return t
 
 
-def _literal(draw, kind: Kind, env: dict, skel: dict, v):
+def _literal(draw, kind: Kind, env: dict, skel: dict, v, pattern, table):
     """The skeleton's value (the simplest draw), one derived from an earlier literal (the same, a permutation's
-    inverse: non-linear guards relate them), a candidate that fits the tensors drawn, or a random one."""
+    inverse: non-linear guards relate them), a candidate that fits the tensors drawn (one the pattern's calls
+    run with, if any does), or a random one."""
     choice = draw(st.integers(0, 5))
     if v in skel and choice == 0:
         return skel[v]
@@ -137,6 +138,7 @@ def _literal(draw, kind: Kind, env: dict, skel: dict, v):
     if derived and choice <= 3:
         return draw(st.sampled_from(derived))
     cands = literal_candidates(kind, env)
+    cands = [c for c in cands if runs(pattern, {**env, v: c}, table)] or cands
     if cands and choice <= 4:
         return draw(st.sampled_from(cands))
     return draw(_random_literal(kind, cands))
@@ -218,7 +220,7 @@ def cases(draw, pattern, kinds: dict, skels=(), *, as_attrs=(), table=None) -> C
     vary = draw(st.booleans()) or not skel  # literals: the skeleton's all, or each drawn
     for v, kind in kinds.items():
         if kind.kind != "tensor":
-            env[v] = _literal(draw, kind, env, skel, v) if vary or v not in skel else skel[v]
+            env[v] = _literal(draw, kind, env, skel, v, pattern, table) if vary or v not in skel else skel[v]
     return case_of(_literal_variants(draw, pattern, table), kinds, env, as_attrs)
 
 

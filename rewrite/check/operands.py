@@ -30,7 +30,7 @@ from fxcore.ops import default_table
 from fxcore.view.pattern import is_op_term
 from unify import isvar
 
-__all__ = ["Kind", "operand_kinds", "evaluate_term", "literal_candidates", "derived_candidates", "skeleton", "skeletons", "SIZE"]
+__all__ = ["Kind", "operand_kinds", "evaluate_term", "runs", "literal_candidates", "derived_candidates", "skeleton", "skeletons", "SIZE"]
 
 #: every size of a skeleton's tensors
 SIZE = 2
@@ -213,6 +213,38 @@ def _int_lists(kind: Kind, env: dict, ranks: list, earlier: list) -> list:
             out += [tuple(v.shape), (v.numel(),), (-1,), (1, *v.shape)]
     out += [v for v in derived_candidates(env) if isinstance(v, tuple) and all(type(e) is int for e in v)]
     out += [(0,), (-1,), ()]
+    return out
+
+
+def runs(pattern, env: dict, table=None) -> bool:
+    """Whether every call of ``pattern`` whose variables ``env`` binds runs in torch on those values.
+
+    >>> from unify import var
+    >>> x, p, q = var('x'), var('p'), var('q')
+    >>> runs(('permute', ('permute', x, p), q), {x: torch.ones(2, 3), p: (1, 0)})
+    True
+    >>> runs(('permute', ('permute', x, p), q), {x: torch.ones(2, 3), p: (2, 0)})
+    False
+    """
+    table = default_table() if table is None else table
+    try:
+        with torch.no_grad():
+            for node in _op_nodes(pattern):
+                if all(v in env for v in _node_vars(node)):
+                    evaluate_term(node, env, table)
+    except Exception:  # torch rejects them
+        return False
+    return True
+
+
+def _node_vars(term) -> list:
+    out, todo = [], [term]
+    while todo:
+        t = todo.pop()
+        if isvar(t):
+            out.append(t)
+        elif type(t) in (tuple, list):
+            todo.extend(t[1:] if is_op_term(t) else t)
     return out
 
 

@@ -10,9 +10,9 @@ assumptions granted, decides the guards and makes the rewrite (Python-computed r
 draw on which the rule did not fire is discarded, and so is one torch rejects before any rewrite (the
 original raises: there is no program to keep the numbers of). What is compared (`rewrite.check.compare`):
 shape, dtype, integers and bool exactly, floats within a normwise `~rewrite.check.compare.ULPS`-ulp
-tolerance, nan where nan, ±inf, and the sign of zero unless an assumption (no-signed-zeros, no-infs,
-no-nans) waives it; under no-infs / no-nans draws whose inputs or intermediate values hold one are
-discarded. The rewritten module raising, or apply refusing the replacement (another shape or dtype,
+tolerance, nan where nan, ±inf, and the sign of zero unless no-signed-zeros waives it; under no-infs /
+no-nans the draws whose inputs, intermediate values or result hold one are discarded (and the rewrite may
+not make one). The rewritten module raising, or apply refusing the replacement (another shape or dtype,
 `ReplacementTypeError`) where the original ran, is a counterexample.
 
 A counterexample is shrunk by Hypothesis and shows every input (dtype, shape, strides, values) and both
@@ -155,8 +155,8 @@ class _Tally:
 def check_rule_soundness(rule, *, ruleset=None, examples=None, seed=0, assume=None, table=None) -> SoundnessResult:
     """Check one rule on ``examples`` draws (default `DEFAULT_EXAMPLES`), seeded by ``seed``.
 
-    The rule fires under its own assumptions plus ``assume`` and ``ruleset``'s ``assume:``; those
-    assumptions waive the corresponding comparisons.
+    The rule fires under its own assumptions plus ``assume`` and ``ruleset``'s ``assume:``: no-signed-zeros
+    waives the sign of zero, no-infs / no-nans discard the draws that hold one.
 
     >>> from rewrite.lang.rule import Rule
     >>> from unify import var
@@ -278,8 +278,8 @@ def _run(case, rule, one, granted, table, tally) -> Counterexample | None:
     except Exception as exc:
         return _counterexample(case, expected, f"raised {type(exc).__name__}: {exc}".splitlines()[0],
                                "the rewritten module raised where the original ran")
-    flags = dict(signed_zeros="no-signed-zeros" not in granted and not _approximate(rule),
-                 nans="no-nans" not in granted, infs="no-infs" not in granted)
+    # (no-infs / no-nans: the draws whose original holds one were discarded; the rewrite may not make one)
+    flags = dict(signed_zeros="no-signed-zeros" not in granted and not _approximate(rule))
     result = compare(expected, got, **flags)
     if not result.equal and "element" in result.why and "sign of zero" not in result.why:
         result = compare(expected, got, reference=_float64_reference(case, table), **flags)

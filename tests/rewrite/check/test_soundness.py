@@ -14,7 +14,7 @@ rules:
   - {id: mul-one-float, pattern: "mul(x, 1.0)", replacement: x}
   - {id: div-one-int, pattern: "div(x, 1)", replacement: x, when: "not x.dtype.is_floating_point"}
   - {id: add-zero-float, pattern: "add(x, 0.0)", replacement: x, when: "x.dtype.is_floating_point"}
-  - {id: sub-neg, pattern: "sub(a, neg(b))", replacement: "sub(a, b)"}
+  - {id: sub-neg, pattern: "sub(a, neg(b))", replacement: "sub(a, b)", priority: 1}
   - {id: permute-not-inverse, pattern: "permute(permute(x, p), q)", replacement: x, when: "p == q"}
   - {id: addmm-no-alpha-beta, pattern: "addmm(c, a, b, beta=s, alpha=t)", replacement: "add(c, mm(a, b))"}
   - {id: addmm-no-alpha, pattern: "addmm(c, a, b, beta=s, alpha=t)", replacement: "add(mul(c, s), mm(a, b))"}
@@ -77,7 +77,7 @@ def test_sub_of_neg_is_not_sub():
 
 
 def test_a_permutation_that_is_its_own_inverse_only_sometimes():
-    cx = _unsound("permute-not-inverse", examples=300)
+    cx = _unsound("permute-not-inverse", examples=1000)  # a 3- or 4-cycle drawn equal twice: rarer
     p = eval(dict(cx.inputs)["p"])  # a literal's repr: a tuple of ints
     assert sorted(p) == list(range(len(p))) and any(p[p[i]] != i for i in range(len(p)))
 
