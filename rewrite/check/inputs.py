@@ -136,12 +136,18 @@ def _literal(draw, kind: Kind, env: dict, skel: dict, v, pattern, table):
         return skel[v]
     derived = [d for d in derived_candidates(env) if _fits(kind, d)]
     if derived and choice <= 3:
-        return draw(st.sampled_from(derived))
+        return _pick(draw, derived)
     cands = literal_candidates(kind, env)
     cands = [c for c in cands if runs(pattern, {**env, v: c}, table)] or cands
     if cands and choice <= 4:
-        return draw(st.sampled_from(cands))
+        return _pick(draw, cands)
     return draw(_random_literal(kind, cands))
+
+
+def _pick(draw, seq):
+    """An element of ``seq``, about uniformly (Hypothesis favours small integers: ``sampled_from`` would draw
+    the first few most); it shrinks to the first."""
+    return seq[draw(st.integers(0, 2**16 - 1)) % len(seq)]
 
 
 def _fits(kind: Kind, value) -> bool:
@@ -198,7 +204,7 @@ def cases(draw, pattern, kinds: dict, skels=(), *, as_attrs=(), table=None) -> C
     """
     table = default_table() if table is None else table
     skels = tuple(skels) if isinstance(skels, (tuple, list)) else ((skels,) if skels else ())
-    skel = skels[draw(st.integers(0, len(skels) - 1))] if skels else {}
+    skel = _pick(draw, skels) if skels else {}
     mutate = draw(st.integers(0, 3)) >= 2 or not skel
     size = draw(st.sampled_from((SIZE, 1, 3)))
     base = draw(st.sampled_from(DTYPES))

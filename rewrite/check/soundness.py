@@ -16,7 +16,9 @@ not make one). The rewritten module raising, or apply refusing the replacement (
 `ReplacementTypeError`) where the original ran, is a counterexample.
 
 A counterexample is shrunk by Hypothesis and shows every input (dtype, shape, strides, values) and both
-results. Runs are seeded (``seed``) and use no example database: the same call gives the same answer.
+results. Runs are seeded (``seed``) and use no example database: the same call in the same program gives
+the same answer (Hypothesis also mixes in constants from the source of the modules a program has loaded, so
+another program may draw other inputs).
 
 >>> from rewrite.lang.rule import Rule
 >>> from unify import var
@@ -35,6 +37,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import warnings
 from dataclasses import dataclass, field
 
 import torch
@@ -232,7 +235,9 @@ def _quiet_fake_tensors():
     logger.setLevel(logging.CRITICAL)
     torch.set_num_threads(1)
     try:
-        yield
+        with warnings.catch_warnings():  # torch's deprecation notes about the drawn programs, not the user's
+            warnings.simplefilter("ignore", UserWarning)
+            yield
     finally:
         logger.setLevel(level)
         torch.set_num_threads(threads)

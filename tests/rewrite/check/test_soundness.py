@@ -77,7 +77,7 @@ def test_sub_of_neg_is_not_sub():
 
 
 def test_a_permutation_that_is_its_own_inverse_only_sometimes():
-    cx = _unsound("permute-not-inverse", examples=1000)  # a 3- or 4-cycle drawn equal twice: rarer
+    cx = _unsound("permute-not-inverse", examples=300)  # a 3- or 4-cycle drawn equal twice: rarer
     p = eval(dict(cx.inputs)["p"])  # a literal's repr: a tuple of ints
     assert sorted(p) == list(range(len(p))) and any(p[p[i]] != i for i in range(len(p)))
 
