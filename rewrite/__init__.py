@@ -7,7 +7,7 @@ model, YAML and Python loaders, guards) <- `rewrite.engine` (apply, normalize, r
 
 >>> import torch, torch.fx as fx, rewrite
 >>> gm = fx.symbolic_trace(lambda x: torch.neg(torch.neg(x)) * torch.sigmoid(x))
->>> gm = rewrite.apply(gm, rewrite.load("std:std"))
+>>> gm = rewrite.apply(gm, rewrite.load("std:std"), example_inputs=(torch.randn(3),))  # shapes for guards
 >>> print(rewrite.report_of(gm).format().splitlines()[0])
 rule set 'std': 2 rewrites, 6 -> 3 nodes in ... ms
 

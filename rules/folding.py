@@ -12,7 +12,13 @@ It declines (the rule does not fire) when it cannot fold exactly:
   graph traced with parameters as inputs) or a term-level variable;
 - the batch norm has no running statistics (``track_running_stats=False``);
 - shapes or dtypes do not fit (a grouped conv whose channels differ from the norm's, an
-  integer weight).
+  integer weight);
+- the conv's input is unbatched (as far as the graph's shapes tell): the norm then reads the conv's
+  first spatial dim as its channels, not the conv's output channels;
+- a parameter is not finite (inf or nan in a weight or a statistic: the fold would move it to other
+  elements than the ones the original spreads it to), or a folded weight or bias is not (the scale
+  overflows the weight's dtype: a huge ``gamma`` over a tiny ``var + eps``), or a folded scale, weight or
+  bias is subnormal (it would keep only some of its significant bits).
 
 A missing conv bias folds as zeros, a missing ``gamma``/``beta`` (``affine=False``) as ones/zeros.
 ``training=True`` batch norms use batch statistics and never match the pattern. The matcher
@@ -43,6 +49,7 @@ See Also:
 from __future__ import annotations
 
 import torch
+import torch.fx
 
 from unify import var
 from rewrite.pyrules import compute, ops, rule, ruleset
@@ -84,13 +91,33 @@ def folded_conv_params(w, b, gamma, beta, mean, var, eps):
             / torch.sqrt(var.to(wide) + eps)
         shift = beta.to(wide) if beta is not None else torch.zeros(out, dtype=wide)
         bias = b.to(wide) if b is not None else torch.zeros(out, dtype=wide)
-        new_w = w * scale.to(dtype).reshape(-1, *([1] * (w.dim() - 1)))
-        new_b = (bias - mean.to(wide)) * scale + shift
-        return new_w.contiguous(), new_b.to(dtype)
+        narrow = scale.to(dtype)
+        new_w = w * narrow.reshape(-1, *([1] * (w.dim() - 1)))
+        new_b = ((bias - mean.to(wide)) * scale + shift).to(dtype)
+        if not all(bool(t.isfinite().all()) for t in (w, b, gamma, beta, mean, var, new_w, new_b) if t is not None):
+            return None
+        if any(_subnormal(t) for t in (narrow, new_w, new_b)):
+            return None
+        return new_w.contiguous(), new_b
+
+
+def _subnormal(t: torch.Tensor) -> bool:
+    """Whether a nonzero element of ``t`` is subnormal in its dtype (it has lost significant bits)."""
+    return bool(((t != 0) & (t.abs() < torch.finfo(t.dtype).tiny)).any())
+
+
+def _batched_rank(x, w) -> bool:
+    """False when ``x`` (a node with a shape, or a tensor) is known not to be a batch (its rank is not the
+    weight's): the norm's channels would be another dim than the conv's output channels."""
+    val = x.meta.get("val") if isinstance(x, torch.fx.Node) else x
+    dim = getattr(val, "dim", None)
+    return dim is None or dim() == w.dim()
 
 
 def _fold(op: str):
     def fold(x, w, b, stride, padding, dilation, groups, gamma, beta, mean, var, eps):
+        if _is_float_tensor(w) and not _batched_rank(x, w):
+            return None
         params = folded_conv_params(w, b, gamma, beta, mean, var, eps)
         if params is None:
             return None
