@@ -140,11 +140,12 @@ def trace(front_end: str, module: torch.nn.Module, inputs: tuple, *, exported: d
         raise ValueError(f"unknown front end {front_end!r}; use one of {', '.join(FRONT_ENDS)}")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # torch's own deprecation notes about its export internals
+        traced = module.fn if isinstance(module, _Call) else module  # (a function keeps its own signature)
         if front_end == "symbolic_trace":
-            return fx.symbolic_trace(module)
+            return fx.symbolic_trace(traced)
         if front_end == "make_fx":
             from torch.fx.experimental.proxy_tensor import make_fx
-            return make_fx(module)(*inputs)
+            return make_fx(traced)(*inputs)
         cache = {} if exported is None else exported
         if "program" not in cache:
             cache["program"] = torch.export.export(module, tuple(inputs))
