@@ -6,7 +6,7 @@ each front end it asks for (default: ``symbolic_trace``, ``make_fx``, ``export``
 the snippet is traced, the whole rule set applied with the inputs as ``example_inputs``, and checked:
 
 - the rule fired (``fires`` times when the example says so, else at least once); when it did not and the
-  front end's graph has no call of the rule's root op at all (make_fx drops an eval-mode ``dropout``, core
+  front end's graph has no call of one of the pattern's ops at all (make_fx drops an eval-mode ``dropout``, core
   ATen spells ``transpose`` as ``permute``), the front end is *skipped* with that reason, not failed (the
   numbers are still checked);
 - the rewritten graph computes ``after``: its canonical op sequence equals that of ``after`` as written, or
@@ -46,6 +46,7 @@ from dataclasses import dataclass
 
 import torch
 
+from fxcore.view.pattern import is_op_term
 from rewrite.check.snippet import Snippet, op_sequence, snippet_of, trace
 from rewrite.check.term_graph import graph_of
 from rewrite.engine.apply import apply
@@ -169,13 +170,33 @@ def _firing(front_end, rule, example, fired, traced_ops, gm) -> tuple:
     want = example.fires
     if (fired >= 1) if want is None else (fired == want):
         return "", ""
-    root = rule.root_op if isinstance(rule.root_op, str) else getattr(rule.root_op, "__name__", str(rule.root_op))
-    if fired == 0 and root not in traced_ops:
-        return "", (f"{front_end}'s graph has no {root!r} call for the rule to match (it traced: "
+    absent = [op for op in pattern_ops(rule.pattern) if op not in traced_ops]
+    if fired == 0 and absent:
+        return "", (f"{front_end}'s graph has no {absent[0]!r} call for the rule to match (it traced: "
                     f"{', '.join(traced_ops) or 'no calls'})")
     if fired == 0:
         return f"the rule did not fire: {report_of(gm).why_not(rule.id)}", ""
     return f"the rule fired {fired} time(s), the example says fires: {want}", ""
+
+
+def pattern_ops(pattern) -> tuple:
+    """The op names of a pattern, each once, outermost first.
+
+    >>> from unify import var
+    >>> pattern_ops(('getitem', ('native_batch_norm', var('x'), (1, 2)), 0))
+    ('getitem', 'native_batch_norm')
+    """
+    found: dict = {}
+    todo = [pattern]
+    while todo:
+        t = todo.pop(0)
+        if type(t) in (tuple, list):
+            if t and type(t) is tuple and is_op_term(t):
+                found.setdefault(t[0] if isinstance(t[0], str) else getattr(t[0], "__name__", str(t[0])), None)
+                todo.extend(t[1:])
+            else:
+                todo.extend(t)
+    return tuple(found)
 
 
 def _structure(front_end, gm, snippet: Snippet, table) -> str:

@@ -29,6 +29,7 @@ rewrite.check.graph_examples : checks a rule set on these graphs.
 """
 from __future__ import annotations
 
+import functools
 import warnings
 from dataclasses import dataclass
 from typing import Callable
@@ -150,18 +151,46 @@ def trace(front_end: str, module: torch.nn.Module, inputs: tuple, *, exported: d
         if "program" not in cache:
             cache["program"] = torch.export.export(module, tuple(inputs))
         program = cache["program"]
-        return (program if front_end == "export" else program.run_decompositions()).module()
+        return (program if front_end == "export" else program.run_decompositions(_core_aten())).module()
+
+
+@functools.cache
+def _core_aten() -> dict:
+    """torch.export's default (core ATen) decomposition table, materialized once: ``run_decompositions()``
+    builds it anew on every call."""
+    return dict(torch.export.default_decompositions().materialize())
 
 
 def op_sequence(gm: torch.nn.Module, table=None) -> tuple:
-    """The canonical ops of a graph's calls in graph order (export's guard-checking call left out).
+    """The canonical ops of the calls a graph runs, in graph order: calls the output depends on, and calls with
+    effects (writes) and what they read; dead calls and export's guard-checking call are left out.
 
-    >>> op_sequence(fx.symbolic_trace(lambda x: torch.relu(x).neg() + 1))
+    >>> op_sequence(fx.symbolic_trace(lambda x: (torch.relu(x), torch.exp(x))[0].neg() + 1))
     ('relu', 'neg', 'add')
     """
     graph = gm.graph if isinstance(gm, fx.GraphModule) else fx.symbolic_trace(gm).graph
+    live = _live(graph)
     return tuple(_op_name(canonical_op(n, table)) for n in graph.nodes
-                 if n.op.startswith("call_") and not (n.op == "call_module" and n.target == "_guards_fn"))
+                 if n in live and n.op.startswith("call_") and not (n.op == "call_module" and n.target == "_guards_fn"))
+
+
+def _live(graph: fx.Graph) -> set:
+    """The nodes the output or an impure call (a write) reads, transitively, and those calls themselves."""
+    roots = [n for n in graph.nodes if n.op == "output" or (n.op.startswith("call_") and _impure(n))]
+    live: set = set()
+    while roots:
+        node = roots.pop()
+        if node not in live:
+            live.add(node)
+            roots.extend(node.all_input_nodes)
+    return live
+
+
+def _impure(node: fx.Node) -> bool:
+    try:
+        return node.is_impure()
+    except Exception:  # a call_module whose target is gone, or a target torch cannot classify: keep it
+        return True
 
 
 def _op_name(op) -> str:

@@ -29,6 +29,7 @@ rewrite.lang.loader.load : loads ``.py`` rule-set files.
 """
 from __future__ import annotations
 
+import os
 from typing import Callable
 
 import torch
@@ -46,6 +47,7 @@ from rewrite.lang.syntax import parse_term, table_normalizer
 __all__ = ["ops", "OpNamespace", "rule", "ruleset", "example", "trace_term", "compute", "Compute"]
 
 compute = Compute
+_TORCH_DIR = os.path.dirname(torch.__file__) + os.sep
 
 
 class OpNamespace:
@@ -210,8 +212,11 @@ def _model_example(model, after, inputs, fires, front_ends, table) -> Example:
                                   pos=_code_pos(model), hint='inputs=("float32[2,3]",) or (torch.randn(2, 3),)')
     args = tuple(a if isinstance(a, torch.Tensor) else input_spec(a) for a in inputs)
     code = getattr(type(model), "forward", model) if isinstance(model, torch.nn.Module) else model
+    pos = _code_pos(code)
+    if pos is not None and pos.file.startswith(_TORCH_DIR):  # torch's own module (nn.Sequential): not the example's
+        pos = None
     return Example(None, None if after is None else _term(after, table, "example"), (), (), front_ends, fires,
-                   model, args, pos=_code_pos(code))
+                   model, args, pos=pos)
 
 
 def rule(id: str, pattern, replacement, *, when=(), priority: int = 0, description: str = "",

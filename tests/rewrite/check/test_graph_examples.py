@@ -28,15 +28,17 @@ def by_front_end(results) -> dict:
 
 
 def test_the_standard_library_passes_on_every_front_end():
-    results = check_graph_examples(load("std:std"))
+    std = load("std:std")
+    results = check_graph_examples(std)
     failed = [str(r) for r in results if r.status == "failed"]
     assert not failed, "\n".join(failed)
     ids = sorted({r.rule_id for r in results})
-    assert len(ids) >= 10  # the std examples given inputs:
-    for rule_id in ids:  # every one runs on each front end and passes on symbolic_trace, where nothing is dropped
+    assert len(ids) >= 13 and {"conv2d-batch_norm", "conv2d-native_batch_norm"} <= set(ids)
+    for rule_id in ids:  # each runs on its front ends and passes on one at least (symbolic_trace drops nothing)
         mine = by_front_end(r for r in results if r.rule_id == rule_id)
-        assert tuple(mine) == FRONT_ENDS, rule_id
-        assert mine["symbolic_trace"].status == "passed", mine["symbolic_trace"]
+        assert tuple(mine) == std[rule_id].examples[0].checked_front_ends(), rule_id
+        assert any(r.status == "passed" for r in mine.values()), rule_id
+        assert mine.get("symbolic_trace", mine[next(iter(mine))]).status == "passed", rule_id
     for r in results:
         if r.status == "skipped":  # only where the front end has no call the rule could match
             assert "call for the rule to match" in r.reason, r
