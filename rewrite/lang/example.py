@@ -33,6 +33,7 @@ FRONT_ENDS = ("symbolic_trace", "make_fx", "export", "export+run_decompositions"
 """The front ends a graph example runs on: ``torch.fx.symbolic_trace``, ``make_fx``, ``torch.export``
 (``.module()``), and the exported program after ``run_decompositions()`` (core ATen)."""
 
+MAX_INPUT_NUMEL = 1 << 20  # a rule file is data: it may not make the checker allocate gigabytes
 _TYPE_LIKE = re.compile(r"^\s*[A-Za-z0-9_]+\s*\[[^\]]*\]\s*$")
 
 
@@ -147,6 +148,12 @@ def _concrete(facts: TensorFacts, text: str) -> TensorFacts:
         raise RuleValidationError(f"the input {text!r} has a size that is not a number",
                                   hint='give every size, e.g. "float32[2,3]": the checker draws a tensor '
                                        'of that type')
+    numel = 1
+    for d in facts.shape:
+        numel *= d
+    if numel > MAX_INPUT_NUMEL:
+        raise RuleValidationError(f"the input {text!r} has {numel:,} elements, more than an example may draw "
+                                  f"({MAX_INPUT_NUMEL:,})", hint="an example needs a few elements: float32[2,3]")
     return facts
 
 

@@ -221,6 +221,7 @@ def test_results_are_json_and_deterministic():
     ('{before: "neg(t)", after: t, inputs: {t: "float32[2]"}, front_ends: [make_fx, exprt]}',
      "unknown front end 'exprt'", "7:87"),
     ('{before: "neg(t)", after: t, inputs: {t: "float32[2]"}, fires: -1}', "fires must be a count", "7:72"),
+    ('{before: "neg(t)", after: t, inputs: {t: "float32[4096,4096]"}}', "more than an example may draw", "7:47"),
 ])
 def test_bad_example_inputs_are_load_errors_with_positions(entry, message, where):
     text = f"""
@@ -235,6 +236,14 @@ rules:
         rules(text)
     assert message in str(info.value) and f"t.yaml:{where}:" in str(info.value), str(info.value)
     assert "rule 'r'" in str(info.value) and "hint:" in str(info.value)
+
+
+def test_python_term_examples_take_inputs_as_a_dict_or_through_example():
+    as_dict = {"before": "neg(neg(t))", "after": "t", "inputs": {"t": "float64[3]"}, "front_ends": ["make_fx"]}
+    rs = ruleset("py", rule("neg-neg", "neg(neg(x))", "x", examples=[as_dict, example(**as_dict)]))
+    assert rs["neg-neg"].examples[0] == rs["neg-neg"].examples[1]
+    assert [r.status for r in check_graph_examples(rs)] == ["passed", "passed"]
+    assert [r.status for r in check_examples(rs)] == ["passed", "passed"]
 
 
 def test_a_python_example_needs_a_before_and_after_or_a_model():
