@@ -22,8 +22,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-import torch  # noqa: F401  (doctests)
-
 from rewrite.errors import RuleValidationError, SourcePos, did_you_mean
 from rewrite.lang.facts import TensorFacts, parse_facts
 
@@ -48,6 +46,7 @@ class Example:
     term the rewritten graph must compute). ``fires``: how often the rule fires on each graph (None: at
     least once).
 
+    >>> import torch
     >>> from unify import var
     >>> Example(('mul', var('t'), 1), var('t'), (('t', TensorFacts((2,), torch.float32)),)).facts()
     {'t': TensorFacts(float32[2])}

@@ -10,10 +10,9 @@ from hypothesis import given, settings, strategies as st
 
 from rewrite.check import (GraphExampleResult, assert_graph_examples, check_examples, check_graph_examples)
 from rewrite.check.graph_examples import _numbers
-from rewrite.check.snippet import Snippet, op_sequence, snippet_of, trace
+from rewrite.check.snippet import Snippet, op_sequence, snippet_of
 from rewrite.errors import ExampleError, RuleError
 from rewrite.lang import load, loads
-from rewrite.lang.example import FRONT_ENDS
 from rewrite.pyrules import example, rule, ruleset
 
 FAST = ("symbolic_trace", "make_fx")  # no torch.export: a tenth of the time
