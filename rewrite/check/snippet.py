@@ -29,7 +29,10 @@ rewrite.check.graph_examples : checks a rule set on these graphs.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
+import io
+import logging
 import warnings
 from dataclasses import dataclass
 from typing import Callable
@@ -139,7 +142,7 @@ def trace(front_end: str, module: torch.nn.Module, inputs: tuple, *, exported: d
     """
     if front_end not in FRONT_ENDS:
         raise ValueError(f"unknown front end {front_end!r}; use one of {', '.join(FRONT_ENDS)}")
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), _torch_logs_quiet():
         warnings.simplefilter("ignore")  # torch's own deprecation notes about its export internals
         traced = module.fn if isinstance(module, _Call) else module  # (a function keeps its own signature)
         if front_end == "symbolic_trace":
@@ -149,9 +152,31 @@ def trace(front_end: str, module: torch.nn.Module, inputs: tuple, *, exported: d
             return make_fx(traced)(*inputs)
         cache = {} if exported is None else exported
         if "program" not in cache:
-            cache["program"] = torch.export.export(module, tuple(inputs))
+            with contextlib.redirect_stderr(io.StringIO()):  # where export prints a half-traced graph it gave up on
+                cache["program"] = torch.export.export(module, tuple(inputs))
         program = cache["program"]
         return (program if front_end == "export" else program.run_decompositions(_core_aten())).module()
+
+
+@contextlib.contextmanager
+def _torch_logs_quiet():
+    """Torch's log records below ERROR held back while a front end traces: a snippet export cannot trace makes
+    torch log the half-traced graph, and the reason is already in the result."""
+    loggers = [logging.getLogger(name) for name in ("torch", "torch.fx.experimental.symbolic_shapes",
+                                                    "torch._dynamo", "torch.export", "torch._export")]
+    filters = [_BelowError() for _ in loggers]
+    for logger, f in zip(loggers, filters):
+        logger.addFilter(f)
+    try:
+        yield
+    finally:
+        for logger, f in zip(loggers, filters):
+            logger.removeFilter(f)
+
+
+class _BelowError(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.ERROR
 
 
 @functools.cache

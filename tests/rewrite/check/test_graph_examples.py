@@ -160,6 +160,17 @@ def test_python_model_snippets():
     assert [r.status for r in check_examples(rs)] == ["skipped"] * 4  # models have no terms
 
 
+def test_a_snippet_export_cannot_trace_is_skipped_without_torch_printing_its_graph(capfd):
+    def data_dependent(x):
+        return torch.relu(torch.relu(x)) if x.sum() > 0 else x
+
+    rs = ruleset("py", rule("relu-relu", "relu(relu(x))", "relu(x)", examples=[
+        example(model=data_dependent, inputs=(torch.ones(3),), front_ends="export")]))
+    (result,) = check_graph_examples(rs)
+    assert result.status == "skipped" and result.reason.startswith("export cannot trace it: GuardOnDataDependent")
+    assert "def forward" not in capfd.readouterr().err
+
+
 def test_a_snippet_that_writes_its_input_is_compared_with_the_state_eager_leaves():
     def writes(x, y):
         y.add_(1)
