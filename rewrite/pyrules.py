@@ -10,6 +10,6 @@ See Also:
     rewrite.lang.pyrules : the implementation.
 """
 
-from rewrite.lang.pyrules import Compute, OpNamespace, compute, ops, rule, ruleset, trace_term
+from rewrite.lang.pyrules import Compute, OpNamespace, compute, example, ops, rule, ruleset, trace_term
 
-__all__ = ["ops", "OpNamespace", "rule", "ruleset", "trace_term", "compute", "Compute"]
+__all__ = ["ops", "OpNamespace", "rule", "ruleset", "example", "trace_term", "compute", "Compute"]

@@ -27,10 +27,10 @@ conv is left alone. The aten spellings (make_fx's ``native_batch_norm``, core AT
 ``_native_batch_norm_legit_no_training``) return a tuple; the unread saved statistics' ``getitem``
 nodes go with the fold.
 
-The rules carry no embedded examples: examples are checked by term-level
-:func:`rewrite.engine.normalize.normalize`, where the bindings are plain terms, never tensors, so the
-compute declines and there is nothing to show. ``tests/rules/test_folding.py`` checks the
-rules on real modules instead.
+On terms the bindings are plain terms, never tensors, so the compute declines and a term example would show
+nothing; the conv2d rules' embedded examples are model snippets instead (`ConvBatchNorm`), checked on the graph
+of each front end that spells the batch norm their way (`rewrite.check.graph_examples`).
+``tests/rules/test_folding.py`` checks every rule on real modules.
 
 >>> import torch, torch.fx as fx
 >>> from rewrite import apply, report_of
@@ -52,7 +52,7 @@ import torch
 import torch.fx
 
 from unify import var
-from rewrite.pyrules import compute, ops, rule, ruleset
+from rewrite.pyrules import compute, example, ops, rule, ruleset
 
 x, w, b, stride, padding, dilation, groups = (var(n) for n in
                                              ("x", "w", "b", "stride", "padding", "dilation", "groups"))
@@ -127,6 +127,39 @@ def _fold(op: str):
     return fold
 
 
+class ConvBatchNorm(torch.nn.Module):
+    """A conv2d and an eval-mode batch norm with drawn (not default) statistics: the folding rules' example.
+
+    Built from its own seeded generator, so making one leaves torch's global random state as it was.
+    """
+
+    def __init__(self, channels: int = 3, features: int = 4):
+        super().__init__()
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
+            self.conv = torch.nn.Conv2d(channels, features, 3)
+            self.norm = torch.nn.BatchNorm2d(features)
+            with torch.no_grad():
+                for tensor, low, high in ((self.norm.running_mean, -1.0, 1.0), (self.norm.running_var, 0.5, 2.0),
+                                          (self.norm.weight, 0.5, 2.0), (self.norm.bias, -1.0, 1.0)):
+                    tensor.uniform_(low, high)
+        self.eval()
+
+    def forward(self, x):
+        return self.norm(self.conv(x))
+
+
+_FRONT_ENDS = {"batch_norm": ("symbolic_trace", "export"), "native_batch_norm": ("make_fx",),
+               "native_batch_norm_no_training": ("export+run_decompositions",)}  # where each spelling is traced
+
+
+def _examples(op: str, name: str) -> list:
+    if op != "conv2d":
+        return []
+    return [example(model=ConvBatchNorm(), inputs=("float32[2,3,8,8]",), fires=1, after="conv2d(x, w, b)",
+                    front_ends=_FRONT_ENDS[name])]
+
+
 def _conv_bn_rules(op: str) -> list:
     """The rule for each way a graph spells an eval-mode batch norm after ``op``: ``batch_norm`` (symbolic_trace,
     torch.export), aten's ``native_batch_norm`` (make_fx, AOT) and ``_native_batch_norm_legit_no_training``
@@ -143,7 +176,7 @@ def _conv_bn_rules(op: str) -> list:
          ops.getitem(ops.call("_native_batch_norm_legit_no_training", conv, gamma, beta, mean, var_, momentum, eps),
                      0)),
     )
-    return [rule(f"{op}-{name}", pattern, fold,
+    return [rule(f"{op}-{name}", pattern, fold, examples=_examples(op, name),
                  description=f"Fold an eval-mode {name} into the {op} before it (new weight and bias).")
             for name, pattern in spellings]
 

@@ -63,6 +63,9 @@ def _hints(example) -> dict:
 
 def _check(rule, index, example, ruleset, table) -> ExampleResult:
     base = dict(rule_id=rule.id, index=index, expected=example.after, pos=example.pos or rule.pos)
+    if not example.on_terms:
+        return ExampleResult(status="skipped", reason="a model snippet: checked on graphs "
+                             "(rewrite.check.graph_examples)", **base)
     try:
         nf = normalize_full(example.before, ruleset, view=term_view(_hints(example)), table=table,
                             assume=rule.assumes)  # (an example shows the rule where it may fire)

@@ -25,6 +25,9 @@ The YAML schema (published as JSON Schema in ``rules/schema.json``)::
           - before: mul(t, 1)
             after: t
             types: {t: "float32[2,3]"}   # optional hints for guards
+            inputs: {t: "float32[2,3]"}  # optional: also run it on real graphs (a type or a literal per variable)
+            front_ends: [make_fx]        # optional: which front ends' graphs (default: all four)
+            fires: 1                     # optional: how often the rule fires on each graph (default: >= 1)
 
 Every error names file:line:col, the rule id and what to write instead.
 

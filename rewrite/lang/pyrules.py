@@ -29,6 +29,7 @@ rewrite.lang.loader.load : loads ``.py`` rule-set files.
 """
 from __future__ import annotations
 
+import os
 from typing import Callable
 
 import torch
@@ -38,13 +39,15 @@ from unify import var
 from rewrite.errors import RuleValidationError, SourcePos
 from rewrite.lang.assumptions import assumption_names
 from rewrite.lang.facts import parse_facts
-from rewrite.lang.rule import Compute, Example, Rule
+from rewrite.lang.example import Example, input_spec, named_inputs
+from rewrite.lang.rule import Compute, Rule
 from rewrite.lang.ruleset import RuleSet
 from rewrite.lang.syntax import parse_term, table_normalizer
 
-__all__ = ["ops", "OpNamespace", "rule", "ruleset", "trace_term", "compute", "Compute"]
+__all__ = ["ops", "OpNamespace", "rule", "ruleset", "example", "trace_term", "compute", "Compute"]
 
 compute = Compute
+_TORCH_DIR = os.path.dirname(torch.__file__) + os.sep
 
 
 class OpNamespace:
@@ -160,12 +163,60 @@ def _example(ex, table) -> Example:
     if isinstance(ex, Example):
         return ex
     if isinstance(ex, dict):
-        types = tuple((k, parse_facts(v) if isinstance(v, str) else v)
-                      for k, v in ex.get("types", {}).items())
-        return Example(_term(ex["before"], table, "example"), _term(ex["after"], table, "example"),
-                       types)
+        return example(**ex, table=table)
     before, after = ex
     return Example(_term(before, table, "example"), _term(after, table, "example"))
+
+
+def example(before=None, after=None, *, types=None, inputs=None, model=None, fires: int | None = None,
+            front_ends=(), table=None) -> Example:
+    """An embedded example for :func:`rule`: a term example, or a model snippet checked on real graphs.
+
+    A term example: ``before`` normalizes to ``after`` (strings or terms); ``types`` are guard hints
+    (``{"t": "float32[2,3]"}``); with ``inputs`` (``{"t": "float32[2,3]", "d": 1}``: a tensor type or a
+    literal per variable of ``before``) it also runs as a graph on each front end. A model snippet:
+    ``model`` (an ``nn.Module`` or a callable) with ``inputs`` (its positional arguments: tensors, or types
+    such as ``"float32[2,3]"`` for the checker to draw); ``after`` optionally a term the rewritten graph must
+    compute. ``fires``: how often the rule fires on each graph (None: at least once); ``front_ends``: some of
+    ``symbolic_trace``, ``make_fx``, ``export``, ``export+run_decompositions`` (default: all).
+
+    >>> import torch
+    >>> ex = example(model=torch.nn.Sequential(torch.nn.ReLU(), torch.nn.ReLU()), inputs=("float32[2,3]",),
+    ...              fires=1)
+    >>> ex.on_graphs, ex.on_terms, ex.args
+    (True, False, (TensorFacts(float32[2,3]),))
+    >>> example("mul(t, 1)", "t", inputs={"t": "float32[2,3]"}).inputs
+    (('t', TensorFacts(float32[2,3])),)
+
+    See Also
+    --------
+    rule, rewrite.check.graph_examples.check_graph_examples
+    """
+    if model is not None:
+        return _model_example(model, after, inputs, fires, front_ends, table)
+    if before is None or after is None:
+        raise RuleValidationError("an example needs before and after (a term example) or model= (a snippet)",
+                                  hint='example("neg(neg(t))", "t") or example(model=MyBlock(), inputs=(...,))')
+    before = _term(before, table, "example")
+    return Example(before, _term(after, table, "example"),
+                   tuple((k, parse_facts(v) if isinstance(v, str) else v) for k, v in (types or {}).items()),
+                   named_inputs(before, inputs) if inputs is not None else (), front_ends, fires)
+
+
+def _model_example(model, after, inputs, fires, front_ends, table) -> Example:
+    if not callable(model):
+        raise RuleValidationError(f"an example's model must be an nn.Module or a callable, not "
+                                  f"{type(model).__name__}", hint="example(model=MyBlock().eval(), inputs=(...,))")
+    if inputs is None or isinstance(inputs, (dict, str)) or not hasattr(inputs, "__iter__"):
+        raise RuleValidationError("a model example needs inputs=(...): its positional arguments",
+                                  pos=_code_pos(model), hint='inputs=("float32[2,3]",) or (torch.randn(2, 3),)')
+    args = tuple(a if isinstance(a, torch.Tensor) else input_spec(a) for a in inputs)
+    code = getattr(type(model), "forward", model) if isinstance(model, torch.nn.Module) else model
+    pos = _code_pos(code)
+    if pos is not None and pos.file.startswith(_TORCH_DIR):  # torch's own module (nn.Sequential): not the example's
+        pos = None
+    return Example(None, None if after is None else _term(after, table, "example"), (), (), front_ends, fires,
+                   model, args, pos=pos)
 
 
 def rule(id: str, pattern, replacement, *, when=(), priority: int = 0, description: str = "",

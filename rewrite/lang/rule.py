@@ -28,6 +28,7 @@ import torch  # noqa: F401  (doctests)
 from unify import isvar
 from rewrite.errors import (RuleValidationError, SourcePos, UnboundVariableError, did_you_mean)
 from rewrite.lang.assumptions import assumption_names
+from rewrite.lang.example import Example
 from rewrite.lang.facts import UNKNOWN, TensorFacts, Unknown, describe, is_symbolic
 from rewrite.lang.guard_ops import recording_errors
 from rewrite.lang.guards import Guard, PyGuard, compile_guard, python_guard
@@ -76,29 +77,6 @@ class Compute:
 
     def __repr__(self) -> str:
         return f"Compute({getattr(self.fn, '__qualname__', self.fn)!r})"
-
-
-@dataclass(frozen=True)
-class Example:
-    """An embedded example: ``before`` normalizes to ``after``; ``types`` are hints for guards.
-
-    >>> from unify import var
-    >>> Example(('mul', var('t'), 1), var('t'), (('t', TensorFacts((2,), torch.float32)),)).facts()
-    {'t': TensorFacts(float32[2])}
-
-    See Also
-    --------
-    rewrite.engine.normalize.check_examples
-    """
-
-    before: object
-    after: object
-    types: tuple = ()
-    pos: SourcePos | None = field(default=None, compare=False, repr=False)
-
-    def facts(self) -> dict:
-        """The type hints as a ``{name: TensorFacts}`` dict."""
-        return dict(self.types)
 
 
 def bindings_by_name(bindings: Mapping) -> dict:

@@ -16,6 +16,7 @@ from rewrite.errors import (RuleError, RuleSyntaxError, RuleValidationError, Unk
 from rewrite.lang.assumptions import assumption_names
 from rewrite.lang.facts import parse_facts
 from rewrite.lang.guards import compile_guard
+from rewrite.lang.example import front_end_names, named_inputs
 from rewrite.lang.rule import Example, Rule
 from rewrite.lang.syntax import parse_term, table_normalizer, term_variables, var_name
 from unify import isvar
@@ -23,7 +24,7 @@ from unify import isvar
 __all__ = ["build_rule", "expect", "names_list", "RULE_KEYS", "EXAMPLE_KEYS"]
 
 RULE_KEYS = ("id", "pattern", "replacement", "when", "assumes", "priority", "description", "examples", "override")
-EXAMPLE_KEYS = ("before", "after", "types")
+EXAMPLE_KEYS = ("before", "after", "types", "inputs", "front_ends", "fires")
 _KINDS = {"mapping": "a mapping (key: value)", "sequence": "a list", "scalar": "a single value"}
 
 
@@ -177,7 +178,56 @@ def _example(item, rule_id, normalizer) -> Example:
     names = frozenset(var_name(v) for v in term_variables(before))
     av = _required(item, "after", rule_id, "t", literal_ok=True)
     after = _term(av, normalizer, "example", names)
-    return Example(before, after, _types(item, rule_id, names | {"result"}), pos=item.pos)
+    return Example(before, after, _types(item, rule_id, names | {"result"}), _inputs(item, before, rule_id),
+                   _front_ends(item, rule_id), _fires(item, rule_id), pos=item.pos)
+
+
+def _inputs(item, before, rule_id) -> tuple:
+    """``inputs: {t: "float32[2,3]", d: 1}``: a tensor type or a literal per variable of ``before``."""
+    v = item.get("inputs")
+    if v is None:
+        return ()
+    expect(v, "mapping", "'inputs'", "inputs: {t: \"float32[2,3]\", d: 1}", rule_id)
+    values = {key: _plain(value, rule_id) for key, _, value in v.entries}
+    try:
+        return named_inputs(before, values, pos=v.pos, pos_of=v.key_pos)
+    except RuleError as exc:
+        raise exc.located(v.pos, rule_id) from None
+
+
+def _plain(value, rule_id):
+    """A YAML input value as plain data: a scalar, or a list of them (nested lists allowed)."""
+    if value.kind == "scalar":
+        return value.value
+    if value.kind != "sequence":
+        raise RuleSyntaxError("an input must be a tensor type or a literal, not a mapping", pos=value.pos,
+                              rule_id=rule_id, hint="write e.g. t: \"float32[2,3]\", d: 1 or p: [1, 0]")
+    return [_plain(i, rule_id) for i in value.items]
+
+
+def _front_ends(item, rule_id, key="front_ends") -> tuple:
+    """``front_ends: [make_fx, export]`` (or one name), checked against the known front ends."""
+    v = item.get(key)
+    if v is None:
+        return ()
+    items = (v,) if v.kind == "scalar" else v.items if v.kind == "sequence" else None
+    if items is None or any(i.kind != "scalar" or not isinstance(i.value, str) for i in items):
+        raise RuleSyntaxError(f"{key!r} must be a name or a list of names", pos=v.pos, rule_id=rule_id,
+                              hint=f"{key}: [symbolic_trace, make_fx]")
+    for i in items:
+        front_end_names(i.value, pos=i.pos)
+    return front_end_names([i.value for i in items], pos=v.pos)
+
+
+def _fires(item, rule_id) -> int | None:
+    v = item.get("fires")
+    if v is None:
+        return None
+    expect(v, "scalar", "'fires'", "fires: 1", rule_id)
+    if isinstance(v.value, bool) or not isinstance(v.value, int) or v.value < 0:
+        raise RuleValidationError(f"fires must be a count (an int >= 0), not {v.value!r}", pos=v.pos,
+                                  rule_id=rule_id, hint="fires: 1 (how often the rule fires on each graph)")
+    return v.value
 
 
 def _types(item, rule_id, names) -> tuple:
