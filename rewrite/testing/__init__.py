@@ -11,9 +11,10 @@ reproducibly, and shrunk by Hypothesis):
 Assertions, each raising AssertionError with the witness: `assert_sound`, `assert_confluent`,
 `assert_terminates`, `assert_order_independent`.
 
-The package registers `fx_graphs()` for ``torch.fx.GraphModule`` with Hypothesis (``st.from_type``) through
-the "hypothesis" entry point (`rewrite.testing.plugin`). It sits beside `rewrite.front`: it may import
-`rewrite.check` and below, never `rewrite.front`; nothing in the library imports it.
+The "hypothesis" entry point (`rewrite.testing.plugin`) registers `fx_graphs()` for ``torch.fx.GraphModule``
+(``st.from_type``). Names are imported on first use, so that entry point stays light. The package sits
+beside `rewrite.front`: it may import `rewrite.check` and below, never `rewrite.front`; nothing in the
+library imports it.
 
 >>> from rewrite.testing import fx_graphs, tensors_for
 >>> from hypothesis import given, settings
@@ -28,7 +29,24 @@ See Also:
     rewrite.check : the checks the assertions run.
 """
 
-from rewrite.testing.graphs import fx_graphs
-from rewrite.testing.tensors import tensors_for
+import importlib
 
-__all__ = ["fx_graphs", "tensors_for"]
+__all__ = ["fx_graphs", "tensors_for", "terms", "rule_instances", "RuleInstance",
+           "assert_sound", "assert_confluent", "assert_terminates", "assert_order_independent"]
+
+_HOME = {"fx_graphs": "graphs", "tensors_for": "tensors", "terms": "terms", "rule_instances": "instances",
+         "RuleInstance": "instances", "assert_sound": "assertions", "assert_confluent": "assertions",
+         "assert_terminates": "assertions", "assert_order_independent": "assertions"}
+assert set(_HOME) == set(__all__)
+
+
+def __getattr__(name: str):
+    if name not in _HOME:
+        raise AttributeError(f"module 'rewrite.testing' has no attribute {name!r}; it offers {', '.join(__all__)}")
+    value = getattr(importlib.import_module(f"rewrite.testing.{_HOME[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

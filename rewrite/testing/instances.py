@@ -3,7 +3,8 @@
 An instance is the rule's left side with its literal variables drawn (dims that exist for the drawn rank,
 permutations and their inverses, shapes of the same size, the constants of the pattern and guards), built
 as a graph by `rewrite.check.term_graph.graph_of` over its tensor variables (returning a ``clone`` of the
-matched root, so that a rewrite to an input is not refused for making the output alias it), with tensors drawn for them (one
+matched root, so that a rewrite to an input is not refused for making the output alias it; every node with
+``meta['tensor_meta']`` from the drawn inputs, so guards decide on it as they would on a ShapeProp'd graph), with tensors drawn for them (one
 shape, or shapes that broadcast with it; a drawn dtype). A draw is kept only if the graph runs, the guards
 hold on the real tensors, and ``rewrite.apply(..., dry_run=True)`` reports that the rule fires (the
 assumptions the rule declares granted); otherwise Hypothesis is told to draw again (`hypothesis.assume`).
@@ -30,6 +31,7 @@ import torch
 import torch.fx as fx
 from hypothesis import assume, strategies as st
 from hypothesis.errors import InvalidArgument
+from torch.fx.passes.shape_prop import ShapeProp
 
 from fxcore.ops import default_table
 from rewrite.check.term_graph import graph_of
@@ -104,7 +106,7 @@ def _broadcast(draw, shape: tuple) -> tuple:
 def _fires(rule: Rule, gm: fx.GraphModule, inputs: tuple) -> bool:
     ruleset = RuleSet(f"instance of {rule.id}", (rule,), assume=rule.assumes)
     try:
-        apply(gm, ruleset, dry_run=True, example_inputs=inputs)
+        apply(gm, ruleset, dry_run=True)
     except Exception:  # noqa: BLE001 (a rule that fails here does not rewrite this draw: draw another)
         return False
     return report_of(gm).fired(rule.id) > 0
@@ -129,6 +131,7 @@ def _instances(draw, rule, dtypes, values, max_rank, pools):
     inputs = tuple(tensors.values())
     try:  # forward, not __call__: FX prints the traceback of a failing call to stderr
         result = gm.forward(*(x.clone() for x in inputs))
+        ShapeProp(gm).propagate(*(x.clone() for x in inputs))  # meta for guards, as a ShapeProp'd graph has
     except Exception:  # noqa: BLE001 (the drawn left side does not run: draw another)
         result = None
     assume(result is not None)

@@ -95,8 +95,9 @@ def literal_pools(rules, table) -> dict:
 
     >>> from unify import var
     >>> from rewrite.lang import Rule
-    >>> literal_pools([Rule('r', ('mul', var('x'), 2.0), var('x'), guards=('x.ndim == 4',))], default_table())
-    {'float': (2.0,), 'int': (4,), 'int[]': ()}
+    >>> literal_pools([Rule('r', ('transpose', var('x'), 0, 1), var('x'), guards=('x.ndim == 4',))],
+    ...               default_table())
+    {'float': (), 'int': (0, 1, 4), 'int[]': ()}
     """
     pools: dict = {"float": set(), "int": set(), "int[]": set()}
     for rule in rules:
