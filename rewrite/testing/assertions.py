@@ -39,8 +39,8 @@ def assert_sound(ruleset, *, examples=None, seed: int = 0, assume=None, strict: 
     --------
     rewrite.check.soundness.check_soundness
     """
-    from rewrite.check import soundness
     ruleset = checked_ruleset(ruleset, "assert_sound")
+    from rewrite.check import soundness
     results = soundness.check_soundness(ruleset, examples=examples, seed=seed, assume=assume)
     failing = ("unsound", "unknown") if strict else ("unsound",)
     bad = [r for r in results if r.verdict in failing]
@@ -60,8 +60,8 @@ def assert_confluent(ruleset, *, budget=None, numeric: bool = True, seed: int = 
     --------
     rewrite.check.confluence.check_confluence
     """
-    from rewrite.check import confluence
     ruleset = checked_ruleset(ruleset, "assert_confluent")
+    from rewrite.check import confluence
     report = confluence.check_confluence(ruleset, budget=budget, numeric=numeric, seed=seed)
     if report.verdict == "NO" or (strict and report.verdict != "YES"):
         pairs = [p for p in report.pairs if p.verdict == "not joinable" or (strict and p.verdict == "unknown")]
@@ -78,8 +78,8 @@ def assert_terminates(ruleset, *, budget=None, strict: bool = False) -> None:
     --------
     rewrite.check.termination.check_termination
     """
-    from rewrite.check import termination
     ruleset = checked_ruleset(ruleset, "assert_terminates")
+    from rewrite.check import termination
     report = termination.check_termination(ruleset, budget=budget)
     if report.verdict == "NO" or (strict and report.verdict != "YES"):
         raise AssertionError(f"rule set {ruleset.name!r} may not terminate (verdict {report.verdict}):\n"
@@ -96,8 +96,8 @@ def assert_order_independent(gm, ruleset, *, seeds: int = 20, example_inputs=Non
     --------
     rewrite.check.order.order_independence, rewrite.engine.apply.apply
     """
-    from rewrite.check import order
     ruleset = checked_ruleset(ruleset, "assert_order_independent")
+    from rewrite.check import order
     report = order.order_independence(gm, ruleset, seeds=seeds, example_inputs=example_inputs)
     if not report.independent:
         raise AssertionError(f"rule set {ruleset.name!r}: the rewritten graph depends on the order:\n"
