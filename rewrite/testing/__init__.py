@@ -34,7 +34,7 @@ import importlib
 __all__ = ["fx_graphs", "tensors_for", "terms", "rule_instances", "RuleInstance",
            "assert_sound", "assert_confluent", "assert_terminates", "assert_order_independent"]
 
-_HOME = {"fx_graphs": "graphs", "tensors_for": "tensors", "terms": "terms", "rule_instances": "instances",
+_HOME = {"fx_graphs": "graphs", "tensors_for": "tensors", "terms": "rule_terms", "rule_instances": "instances",
          "RuleInstance": "instances", "assert_sound": "assertions", "assert_confluent": "assertions",
          "assert_terminates": "assertions", "assert_order_independent": "assertions"}
 assert set(_HOME) == set(__all__)

@@ -18,7 +18,7 @@ rewrite.check : the checks; rewrite.front.cli : the same checks for CI (``python
 """
 from __future__ import annotations
 
-from rewrite.testing.terms import checked_ruleset
+from rewrite.testing.rule_terms import checked_ruleset
 
 __all__ = ["assert_sound", "assert_confluent", "assert_terminates", "assert_order_independent"]
 

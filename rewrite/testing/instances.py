@@ -21,7 +21,7 @@ Rules over operands of related shapes (a convolution's weight) need ``values=`` 
 
 See Also
 --------
-rewrite.testing.terms.terms, rewrite.check.term_graph.graph_of
+rewrite.testing.rule_terms.terms, rewrite.check.term_graph.graph_of
 """
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ from rewrite.lang import Rule, RuleSet
 from rewrite.testing.graphs import DTYPES
 from rewrite.testing.kinds import is_tensor_kind, op_terms, variable_kinds
 from rewrite.testing.tensors import tensor_values
-from rewrite.testing.terms import literal_pools
+from rewrite.testing.rule_terms import literal_pools
 from unify import reify
 
 __all__ = ["rule_instances", "RuleInstance", "DEFAULT_DTYPES"]

@@ -9,7 +9,7 @@ from rewrite.engine import normalize_full
 from rewrite.lang import load, loads
 from rewrite.testing import terms
 from rewrite.testing.kinds import op_terms
-from rewrite.testing.terms import LEAVES
+from rewrite.testing.rule_terms import LEAVES
 from unify.match import match
 
 STD = load("std:std")
