@@ -34,6 +34,7 @@ from hypothesis.errors import InvalidArgument
 from torch.fx.passes.shape_prop import ShapeProp
 
 from fxcore.ops import default_table
+from fxcore.ops.model import Attr
 from rewrite.check.term_graph import graph_of
 from rewrite.engine import apply, report_of
 from rewrite.lang import Rule, RuleSet
@@ -113,7 +114,7 @@ def _fires(rule: Rule, gm: fx.GraphModule, inputs: tuple) -> bool:
 
 
 @st.composite
-def _instances(draw, rule, dtypes, values, max_rank, pools):
+def _instances(draw, rule, dtypes, values, max_rank, pools, attributes):
     kinds = variable_kinds(rule.pattern)
     shape = tuple(draw(st.lists(st.integers(1, 4), max_size=max_rank)))
     dtype = draw(st.sampled_from(dtypes))
@@ -127,27 +128,32 @@ def _instances(draw, rule, dtypes, values, max_rank, pools):
         else:
             value = _literal(draw, kind, len(shape), shape, drawn, pools)
         (tensors if isinstance(value, torch.Tensor) else literals)[v] = value
-    gm = graph_of(("clone", reify(rule.pattern, literals), None), tuple(tensors))
-    inputs = tuple(tensors.values())
+    held = {v: Attr(str(v.token)) for v in tensors if str(v.token) in attributes}
+    gm = graph_of(("clone", reify(rule.pattern, {**literals, **held}), None), tuple(v for v in tensors if v not in held),
+                  attrs={a.qualname: tensors[v] for v, a in held.items()})
+    inputs = tuple(x for v, x in tensors.items() if v not in held)
     try:  # forward, not __call__: FX prints the traceback of a failing call to stderr
         result = gm.forward(*(x.clone() for x in inputs))
         ShapeProp(gm).propagate(*(x.clone() for x in inputs))  # meta for guards, as a ShapeProp'd graph has
     except Exception:  # noqa: BLE001 (the drawn left side does not run: draw another)
         result = None
     assume(result is not None)
-    bindings = {**{v: x for v, x in tensors.items()}, **literals}
+    bindings = {**tensors, **literals}
     assume(rule.guard_value(bindings, result=result) is not False)
     assume(_fires(rule, gm, inputs))
     return RuleInstance(rule.id, gm, inputs, tuple((str(v.token), x) for v, x in literals.items()))
 
 
-def rule_instances(rule: Rule, *, dtypes=None, values=None, max_rank: int = 3) -> st.SearchStrategy[RuleInstance]:
+def rule_instances(rule: Rule, *, dtypes=None, values=None, max_rank: int = 3,
+                   attributes=()) -> st.SearchStrategy[RuleInstance]:
     """A strategy of `RuleInstance` s: graphs with inputs on which ``rule`` fires, its guards holding.
 
     ``dtypes``: the tensors' dtypes to draw from (default float32, float64, int64, int32; the guards and the
     rule's firing keep those it takes). ``values``: ``{variable name: strategy}`` for variables whose values
     the defaults cannot find (related shapes, a literal only the rule knows). ``max_rank``: the largest rank
-    drawn. Checked when built (`hypothesis.errors.InvalidArgument`).
+    drawn. ``attributes``: names of tensor variables the module holds (``get_attr`` nodes, as a traced model's
+    parameters are) instead of taking them as inputs: folding rules fire only on those. Checked when built
+    (`hypothesis.errors.InvalidArgument`).
 
     >>> from unify import var
     >>> x = var('x')
@@ -172,6 +178,11 @@ def rule_instances(rule: Rule, *, dtypes=None, values=None, max_rank: int = 3) -
     if not dtypes or any(d not in DTYPES for d in dtypes):
         raise InvalidArgument(f"rule_instances(dtypes={dtypes!r}): choose among {', '.join(map(str, DTYPES))}")
     values = dict(values or {})
+    attributes = (attributes,) if isinstance(attributes, str) else tuple(attributes)
+    for name in attributes:
+        if name not in rule.names:
+            raise InvalidArgument(f"rule_instances(attributes=...): rule {rule.id!r} has no variable {name!r}; its "
+                                  f"variables: {', '.join(rule.names)}")
     for name, strategy in sorted(values.items()):
         if name not in rule.names:
             raise InvalidArgument(f"rule_instances(values=...): rule {rule.id!r} has no variable {name!r}; its "
@@ -181,4 +192,4 @@ def rule_instances(rule: Rule, *, dtypes=None, values=None, max_rank: int = 3) -
                                   f"for one value), not {type(strategy).__name__}")
     if isinstance(max_rank, bool) or not isinstance(max_rank, int) or not 0 <= max_rank <= 6:
         raise InvalidArgument(f"rule_instances(max_rank={max_rank!r}): max_rank must be an int from 0 to 6")
-    return _instances(rule, dtypes, values, max_rank, literal_pools([rule], table))
+    return _instances(rule, dtypes, values, max_rank, literal_pools([rule], table), attributes)

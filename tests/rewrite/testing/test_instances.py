@@ -59,6 +59,23 @@ def test_values_give_what_the_defaults_cannot_find():
     assert len(drawn) == 5 and all(i.gm(*i.inputs).shape == (2, 4) for i in drawn)
 
 
+def test_folding_instances_hold_the_weights_as_module_attributes():
+    rule = STD["conv2d-batch_norm"]
+
+    def t(*shape, positive=False):
+        return st.just(torch.rand(*shape) + 0.5 if positive else torch.randn(*shape))
+    values = dict(x=t(1, 3, 5, 5), w=t(4, 3, 3, 3), b=t(4), gamma=t(4), beta=t(4), mean=t(4), var=t(4, positive=True),
+                  stride=st.just((1, 1)), padding=st.just((1, 1)), dilation=st.just((1, 1)), groups=st.just(1))
+    weights = ("w", "b", "gamma", "beta", "mean", "var")
+    for instance in _instances(rule, n=3, values=values, attributes=weights):
+        assert len(instance.inputs) == 1 and {n.target for n in instance.gm.graph.nodes if n.op == "get_attr"} == set(
+            weights)
+        expected = instance.gm(*instance.inputs)
+        rewrite.apply(instance.gm, RuleSet("one", (rule,)))
+        assert rewrite.report_of(instance.gm).fired(rule.id) == 1
+        torch.testing.assert_close(instance.gm(*instance.inputs), expected, rtol=1e-4, atol=1e-4)
+
+
 def test_the_same_settings_draw_the_same_instances():
     first, second = (_instances(STD["transpose-transpose"], n=10) for _ in range(2))
     assert [repr(i) for i in first] == [repr(i) for i in second]
@@ -70,6 +87,7 @@ def test_the_same_settings_draw_the_same_instances():
     ((STD["neg-neg"],), {"values": {"x": torch.ones(1)}}, "must map to a strategy"),
     ((STD["neg-neg"],), {"dtypes": [torch.complex64]}, "choose among"),
     ((STD["neg-neg"],), {"max_rank": 9}, "max_rank must be an int from 0 to 6"),
+    ((STD["neg-neg"],), {"attributes": ("w",)}, "attributes=...\\): rule 'neg-neg' has no variable 'w'"),
 ])
 def test_bad_arguments_are_invalid_when_built(args, kwargs, message):
     with pytest.raises(InvalidArgument, match=message):
