@@ -26,6 +26,7 @@ rewrite.testing.tensors.tensors_for : inputs for a drawn graph.
 """
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
 
 import torch
@@ -89,12 +90,14 @@ def _checked_dtypes(dtypes) -> tuple:
 
 
 def fx_graphs(ops=None, dtypes=None, max_nodes: int = 8, *, min_nodes: int = 1, max_inputs: int = 2,
-              inplace: bool = False) -> st.SearchStrategy[fx.GraphModule]:
+              inplace: bool = False, spellings: bool = True) -> st.SearchStrategy[fx.GraphModule]:
     """A strategy of random runnable ``GraphModule`` s calling ``ops`` (canonical names) on ``dtypes`` tensors.
 
     ``min_nodes``/``max_nodes`` bound the calls drawn (a call that cannot run on its operands is replaced by
     another op, or skipped); ``max_inputs`` bounds the placeholders. ``inplace=True`` mixes in writes
-    (``add_``, ``mul_``, ``setitem``, or those of them ``ops`` names) on values the graph made. Arguments
+    (``add_``, ``mul_``, ``setitem``, or those of them ``ops`` names) on values the graph made.
+    ``spellings=True`` spells calls as traced code does, at random (``torch.neg(x)``, ``x.neg()``, ``-x``;
+    ``torch.add(a, b)``, ``a + b``), each checked to mean the same canonical op on the same operands. Arguments
     are checked when the strategy is built (`hypothesis.errors.InvalidArgument`); graphs are drawn lazily.
 
     >>> fx_graphs(max_nodes=0)
@@ -106,8 +109,9 @@ def fx_graphs(ops=None, dtypes=None, max_nodes: int = 8, *, min_nodes: int = 1, 
     --------
     rewrite.testing.tensors.tensors_for, rewrite.testing.graph_ops.GRAPH_OPS
     """
-    if not isinstance(inplace, bool):
-        raise InvalidArgument(f"fx_graphs(inplace={inplace!r}): inplace must be True or False")
+    for flag, value in (("inplace", inplace), ("spellings", spellings)):
+        if not isinstance(value, bool):
+            raise InvalidArgument(f"fx_graphs({flag}={value!r}): {flag} must be True or False")
     ops = _checked_ops(ops, inplace)
     dtypes = _checked_dtypes(dtypes)
     _check_int("min_nodes", min_nodes, 1)
@@ -115,7 +119,7 @@ def fx_graphs(ops=None, dtypes=None, max_nodes: int = 8, *, min_nodes: int = 1, 
     _check_int("max_nodes", max_nodes, 0)
     if max_nodes < min_nodes:
         raise InvalidArgument(f"fx_graphs(max_nodes={max_nodes}): max_nodes must be >= min_nodes ({min_nodes})")
-    return _graphs(ops, dtypes, min_nodes, max_nodes, max_inputs)
+    return _graphs(ops, dtypes, min_nodes, max_nodes, max_inputs, spellings)
 
 
 @dataclass(eq=False)
@@ -146,7 +150,30 @@ def _emit(graph: fx.Graph, op, operands: tuple, values: list, table):
     return node, result
 
 
-def _step(draw, graph: fx.Graph, ops: tuple, values: list, table) -> bool:
+_OPERATORS = {"add": operator.add, "sub": operator.sub, "mul": operator.mul, "div": operator.truediv,
+              "neg": operator.neg}
+
+
+def _respelled(draw, graph: fx.Graph, node: fx.Node, name: str, table) -> fx.Node:
+    """``node``, or the same call as a user's trace may spell it (``x.neg()``, ``a + b``), if it means the same:
+    the same canonical op on the same operands."""
+    spellings = [None]
+    if hasattr(torch.Tensor, name):
+        spellings.append(lambda: graph.call_method(name, node.args, dict(node.kwargs)))
+    if name in _OPERATORS:
+        spellings.append(lambda: graph.call_function(_OPERATORS[name], node.args[:2 if name != "neg" else 1]))
+    spell = draw(st.sampled_from(spellings))
+    if spell is None:
+        return node
+    alt = spell()
+    if table.canonical_op(alt) == name and table.node_operands(alt) == table.node_operands(node):
+        graph.erase_node(node)
+        return alt
+    graph.erase_node(alt)
+    return node
+
+
+def _step(draw, graph: fx.Graph, ops: tuple, values: list, table, spellings: bool) -> bool:
     """Draw one call (an op, its first operand, the rest) that runs and add it; False if none would.
 
     A write takes its first operand among the values the graph made; a drawn call that does not run is
@@ -164,6 +191,8 @@ def _step(draw, graph: fx.Graph, ops: tuple, values: list, table) -> bool:
         if made is None:
             continue
         node, result = made
+        if spellings and not op.writes:
+            node = _respelled(draw, graph, node, op.name, table)
         if isinstance(result, torch.Tensor):
             values.append(_Value(node, result, op.fresh or values[index].owned))
         return True
@@ -171,7 +200,7 @@ def _step(draw, graph: fx.Graph, ops: tuple, values: list, table) -> bool:
 
 
 @st.composite
-def _graphs(draw, ops, dtypes, min_nodes, max_nodes, max_inputs):
+def _graphs(draw, ops, dtypes, min_nodes, max_nodes, max_inputs, spellings):
     table = default_table()
     base = tuple(draw(st.lists(st.integers(1, 4), max_size=3)))
     graph = fx.Graph()
@@ -181,7 +210,7 @@ def _graphs(draw, ops, dtypes, min_nodes, max_nodes, max_inputs):
         meta = torch.empty(shape, dtype=draw(st.sampled_from(dtypes)), device="meta")
         values.append(_Value(graph.placeholder(f"x{i}"), meta, owned=False))
     n_inputs = len(values)
-    made = sum(_step(draw, graph, ops, values, table) for _ in range(draw(st.integers(min_nodes, max_nodes))))
+    made = sum(_step(draw, graph, ops, values, table, spellings) for _ in range(draw(st.integers(min_nodes, max_nodes))))
     assume(made >= min_nodes and len(values) > n_inputs)
     leaves = [v.node for v in values[n_inputs:] if not v.node.users]
     graph.output(leaves[0] if len(leaves) == 1 else tuple(leaves))

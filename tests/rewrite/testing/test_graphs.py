@@ -104,7 +104,21 @@ def test_the_same_seed_draws_the_same_graphs():
     ({"min_nodes": 0}, "min_nodes must be an int >= 1"),
     ({"max_inputs": 1.5}, "max_inputs must be an int"),
     ({"inplace": "yes"}, "inplace must be True or False"),
+    ({"spellings": 1}, "spellings must be True or False"),
 ])
 def test_bad_arguments_are_invalid_when_the_strategy_is_built(kwargs, message):
     with pytest.raises(InvalidArgument, match=message):
         fx_graphs(**kwargs)
+
+
+def test_calls_are_spelled_as_traced_code_spells_them():
+    spelled = set()
+
+    @settings(max_examples=60, deadline=None, database=None)
+    @given(fx_graphs(ops=["neg", "add", "transpose"], min_nodes=3))
+    def collect(gm):
+        spelled.update((n.op, str(n.target)) for n in gm.graph.nodes if n.op in ("call_function", "call_method"))
+
+    collect()
+    ops = {op for op, _ in spelled}
+    assert ops == {"call_function", "call_method"} and ("call_function", "<built-in function add>") in spelled
