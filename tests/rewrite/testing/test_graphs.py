@@ -122,3 +122,16 @@ def test_calls_are_spelled_as_traced_code_spells_them():
     collect()
     ops = {op for op, _ in spelled}
     assert ops == {"call_function", "call_method"} and ("call_function", "<built-in function add>") in spelled
+
+
+@settings(max_examples=60, deadline=None)
+@given(fx_graphs(inplace=True, max_nodes=12, dtypes=[torch.float32, torch.int64]), WITH_INPUTS)
+def test_std_keeps_the_numbers_and_the_inputs_of_drawn_graphs(gm, data):
+    import rewrite
+    inputs = _inputs(data, gm)
+    kept = [x.clone() for x in inputs]
+    expected = gm(*inputs)
+    rewrite.apply(gm, "std:std")
+    torch.testing.assert_close(gm(*inputs), expected, equal_nan=True)
+    for x, k in zip(inputs, kept):
+        torch.testing.assert_close(x, k)
