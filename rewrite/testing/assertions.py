@@ -29,11 +29,11 @@ def _text(result) -> str:
     return fmt() if callable(fmt) else repr(result)
 
 
-def assert_sound(ruleset, *, examples=None, seed: int = 0, assume=None, strict: bool = False) -> None:
+def assert_sound(ruleset, *, examples=None, seed: int = 0, assume=None, strict: bool = False):
     """Every rule of ``ruleset`` keeps the numbers; else AssertionError with each unsound rule's counterexample.
 
     ``examples``, ``seed``, ``assume``: as `rewrite.check.soundness.check_soundness` takes them. With
-    ``strict=True`` a rule whose soundness is "unknown" fails too.
+    ``strict=True`` a rule whose soundness is "unknown" fails too. Returns the results.
 
     See Also
     --------
@@ -47,14 +47,17 @@ def assert_sound(ruleset, *, examples=None, seed: int = 0, assume=None, strict: 
     if bad:
         raise AssertionError(f"rule set {ruleset.name!r}: {len(bad)} of {len(results)} rules "
                              f"{' or '.join(failing)}:\n\n" + "\n\n".join(_text(r) for r in bad))
+    return results
 
 
-def assert_confluent(ruleset, *, budget=None, numeric: bool = True, seed: int = 0, strict: bool = False) -> None:
+def assert_confluent(ruleset, *, budget=None, numeric: bool = True, seed: int = 0, strict: bool = False,
+                     allow_equal_numbers: bool = False):
     """Every critical pair of ``ruleset`` is joinable; else AssertionError with each non-joinable pair.
 
     The witness of a pair: the overlap term, the position, both one-step results and normal forms, the two
-    rules, and whether the normal forms are numerically equal. With ``strict=True`` a MAYBE (some pair ran
-    out of budget) fails too.
+    rules, and whether the normal forms are numerically equal. ``allow_equal_numbers=True`` accepts pairs
+    whose normal forms differ as graphs but agree on random tensors (the order changes the graph, not the
+    numbers). With ``strict=True`` a MAYBE (some pair ran out of budget) fails too. Returns the report.
 
     See Also
     --------
@@ -63,16 +66,19 @@ def assert_confluent(ruleset, *, budget=None, numeric: bool = True, seed: int = 
     ruleset = checked_ruleset(ruleset, "assert_confluent")
     from rewrite.check import confluence
     report = confluence.check_confluence(ruleset, budget=budget, numeric=numeric, seed=seed)
-    if report.verdict == "NO" or (strict and report.verdict != "YES"):
-        pairs = [p for p in report.pairs if p.verdict == "not joinable" or (strict and p.verdict == "unknown")]
+    failing = ("not joinable", "unknown") if strict else ("not joinable",)
+    pairs = [p for p in report.pairs if p.verdict in failing
+             and not (allow_equal_numbers and p.verdict == "not joinable" and p.numerically == "equal")]
+    if pairs:
         raise AssertionError(f"rule set {ruleset.name!r} is not confluent (verdict {report.verdict}): "
-                             f"{len(pairs)} critical pairs:\n\n" + "\n\n".join(_text(p) for p in pairs))
+                             f"{len(pairs)} critical pair{'s' if len(pairs) != 1 else ''}:\n\n" + "\n\n".join(_text(p) for p in pairs))
+    return report
 
 
-def assert_terminates(ruleset, *, budget=None, strict: bool = False) -> None:
+def assert_terminates(ruleset, *, budget=None, strict: bool = False):
     """Rewriting with ``ruleset`` always stops; else AssertionError with the looping or growing term and rules.
 
-    With ``strict=True`` a MAYBE (no proof found, no loop either) fails too.
+    With ``strict=True`` a MAYBE (no proof found, no loop either) fails too. Returns the report.
 
     See Also
     --------
@@ -84,13 +90,15 @@ def assert_terminates(ruleset, *, budget=None, strict: bool = False) -> None:
     if report.verdict == "NO" or (strict and report.verdict != "YES"):
         raise AssertionError(f"rule set {ruleset.name!r} may not terminate (verdict {report.verdict}):\n"
                              + _text(report))
+    return report
 
 
-def assert_order_independent(gm, ruleset, *, seeds: int = 20, example_inputs=None) -> None:
+def assert_order_independent(gm, ruleset, *, seeds=20, example_inputs=None):
     """Applying ``ruleset`` to ``gm`` in ``seeds`` drawn rule and worklist orders gives one graph (compared
     canonically: structure and targets, not names); else AssertionError with two graphs and their seeds.
 
-    ``gm`` is a GraphModule (copied for each order, never changed) or a function making one.
+    ``gm`` is a GraphModule (copied for each order, never changed) or a function making one; ``seeds`` a
+    count or the seeds themselves. Returns the report.
 
     See Also
     --------
@@ -102,3 +110,4 @@ def assert_order_independent(gm, ruleset, *, seeds: int = 20, example_inputs=Non
     if not report.independent:
         raise AssertionError(f"rule set {ruleset.name!r}: the rewritten graph depends on the order:\n"
                              + _text(report.witness if report.witness is not None else report))
+    return report

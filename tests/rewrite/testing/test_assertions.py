@@ -30,6 +30,7 @@ class Verdict:
     verdict: str
     witness: str = ""
     independent: bool = True
+    numerically: str | None = None
 
     def format(self):
         return f"[{self.verdict}] {self.witness}"
@@ -82,6 +83,19 @@ def test_assert_confluent_fails_on_non_joinable_pairs_with_their_witnesses(monke
     with pytest.raises(AssertionError, match=f"not confluent \\(verdict {verdict}\\)") as info:
         assert_confluent(loads(NN), strict=strict)
     assert "pair B" in str(info.value) and "pair A" not in str(info.value)
+
+
+def test_assert_confluent_may_accept_pairs_whose_numbers_agree(monkeypatch):
+    pairs = (Verdict("not joinable", "pair A", numerically="equal"), Verdict("joinable", "pair B"))
+    _check(monkeypatch, "confluence", "check_confluence", Report("NO", pairs))
+    assert assert_confluent(loads(NN), allow_equal_numbers=True).pairs == pairs
+    with pytest.raises(AssertionError, match="pair A"):
+        assert_confluent(loads(NN))
+    pairs += (Verdict("not joinable", "pair C", numerically="different"),)
+    _check(monkeypatch, "confluence", "check_confluence", Report("NO", pairs))
+    with pytest.raises(AssertionError, match="1 critical pair:") as info:
+        assert_confluent(loads(NN), allow_equal_numbers=True)
+    assert "pair C" in str(info.value) and "pair A" not in str(info.value)
 
 
 @pytest.mark.parametrize("verdict,strict,fails", [
