@@ -70,8 +70,9 @@ def assert_confluent(ruleset, *, budget=None, numeric: bool = True, seed: int = 
     pairs = [p for p in report.pairs if p.verdict in failing
              and not (allow_equal_numbers and p.verdict == "not joinable" and p.numerically == "equal")]
     if pairs:
-        raise AssertionError(f"rule set {ruleset.name!r} is not confluent (verdict {report.verdict}): "
-                             f"{len(pairs)} critical pair{'s' if len(pairs) != 1 else ''}:\n\n" + "\n\n".join(_text(p) for p in pairs))
+        counted = f"{len(pairs)} critical pair{'s' if len(pairs) != 1 else ''}"
+        raise AssertionError(f"rule set {ruleset.name!r} is not confluent (verdict {report.verdict}): {counted}:\n\n"
+                             + "\n\n".join(_text(p) for p in pairs))
     return report
 
 

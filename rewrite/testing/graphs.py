@@ -210,7 +210,8 @@ def _graphs(draw, ops, dtypes, min_nodes, max_nodes, max_inputs, spellings):
         meta = torch.empty(shape, dtype=draw(st.sampled_from(dtypes)), device="meta")
         values.append(_Value(graph.placeholder(f"x{i}"), meta, owned=False))
     n_inputs = len(values)
-    made = sum(_step(draw, graph, ops, values, table, spellings) for _ in range(draw(st.integers(min_nodes, max_nodes))))
+    steps = draw(st.integers(min_nodes, max_nodes))
+    made = sum(_step(draw, graph, ops, values, table, spellings) for _ in range(steps))
     assume(made >= min_nodes and len(values) > n_inputs)
     leaves = [v.node for v in values[n_inputs:] if not v.node.users]
     graph.output(leaves[0] if len(leaves) == 1 else tuple(leaves))

@@ -2,13 +2,14 @@
 
 An instance is the rule's left side with its literal variables drawn (dims that exist for the drawn rank,
 permutations and their inverses, shapes of the same size, the constants of the pattern and guards), built
-as a graph by `rewrite.check.term_graph.graph_of` over its tensor variables (returning a ``clone`` of the
-matched root, so that a rewrite to an input is not refused for making the output alias it; every node with
-``meta['tensor_meta']`` from the drawn inputs, so guards decide on it as they would on a ShapeProp'd graph), with tensors drawn for them (one
-shape, or shapes that broadcast with it; a drawn dtype). A draw is kept only if the graph runs, the guards
-hold on the real tensors, and ``rewrite.apply(..., dry_run=True)`` reports that the rule fires (the
-assumptions the rule declares granted); otherwise Hypothesis is told to draw again (`hypothesis.assume`).
-Rules over operands of related shapes (a convolution's weight) need ``values=`` for those variables.
+as a graph by `rewrite.check.term_graph.graph_of` over its tensor variables, with tensors drawn for them
+(one shape, or shapes that broadcast with it; a drawn dtype). The graph returns a ``clone`` of the matched
+root (so a rewrite to an input is not refused for making the output alias it), and every node carries
+``meta['tensor_meta']`` from the drawn inputs (guards decide on it as on a ShapeProp'd graph). A draw is kept
+only if the graph runs, the guards hold on the real tensors, and ``rewrite.apply(..., dry_run=True)`` reports
+that the rule fires (the assumptions the rule declares granted); otherwise Hypothesis is told to draw again
+(`hypothesis.assume`). Rules over operands of related shapes (a convolution's weight) need ``values=`` for
+those variables, and folding rules ``attributes=`` for the weights a module holds.
 
 >>> from hypothesis import given, settings
 >>> from rewrite.lang import load
@@ -129,8 +130,8 @@ def _instances(draw, rule, dtypes, values, max_rank, pools, attributes):
             value = _literal(draw, kind, len(shape), shape, drawn, pools)
         (tensors if isinstance(value, torch.Tensor) else literals)[v] = value
     held = {v: Attr(str(v.token)) for v in tensors if str(v.token) in attributes}
-    gm = graph_of(("clone", reify(rule.pattern, {**literals, **held}), None), tuple(v for v in tensors if v not in held),
-                  attrs={a.qualname: tensors[v] for v, a in held.items()})
+    gm = graph_of(("clone", reify(rule.pattern, {**literals, **held}), None),
+                  tuple(v for v in tensors if v not in held), attrs={a.qualname: tensors[v] for v, a in held.items()})
     inputs = tuple(x for v, x in tensors.items() if v not in held)
     try:  # forward, not __call__: FX prints the traceback of a failing call to stderr
         result = gm.forward(*(x.clone() for x in inputs))

@@ -16,7 +16,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[3]
 DATA = Path(__file__).parent / "data"
 EXAMPLE = (DATA / "user_tests.py.example").read_text()
-MISSING = [m for m in ("soundness", "confluence", "termination") if importlib.util.find_spec(f"rewrite.check.{m}") is None]
+MISSING = [m for m in ("soundness", "confluence", "termination")
+           if importlib.util.find_spec(f"rewrite.check.{m}") is None]
 needs_checks = pytest.mark.xfail(bool(MISSING), reason=f"needs rewrite.check.{', '.join(MISSING)}", strict=True,
                                  run=False)  # (it would run the user's suite only to fail on the import)
 
