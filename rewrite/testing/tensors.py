@@ -16,7 +16,7 @@ Values are drawn element by element (so Hypothesis shrinks them): floats in [-10
 >>> tensors_for(gm)
 Traceback (most recent call last):
 ...
-hypothesis.errors.InvalidArgument: tensors_for(gm): placeholder 'x' has no meta['val'], meta['example_value'] or meta['tensor_meta'] to read its shape from; pass shapes={'x': (2, 3)} (and dtypes={'x': torch.float32} if not float32), or propagate shapes first (torch.fx.passes.shape_prop.ShapeProp(gm).propagate(*inputs))
+hypothesis.errors.InvalidArgument: tensors_for(gm): placeholder 'x' has no meta['val'], ... pass shapes={'x': (2, 3)} ...
 
 See Also
 --------
