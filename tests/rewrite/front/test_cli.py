@@ -29,7 +29,7 @@ def test_apply_a_factory_spec_and_write_a_picture(tmp_path):
 
 def test_unknown_model_spec_is_an_error_with_the_fix():
     status, text = _run("apply", "--model", "tests.rewrite.front.test_cli:nope")
-    assert status == 2
+    assert status == 3
     assert "cannot load model" in text and "package.module:factory" in text
 
 
