@@ -21,7 +21,8 @@ from __future__ import annotations
 import argparse
 
 from rewrite.front import zoo
-from rewrite.front.cli.common import OK, Out, non_negative_int, output_file, output_folder, write_json
+from rewrite.front.cli.common import (OK, Out, non_negative_int, output_file, output_folder, positive_int,
+                                      write_json)
 from rewrite.front.demo import DEMO_MODEL, MODEL_HELP, DemoResult, prepare, rewrite
 from rewrite.front.picture import before_after_html, before_after_svg, snapshot, to_dot
 from rewrite.front.report_json import report_to_json
@@ -54,8 +55,8 @@ def model_options(p: argparse.ArgumentParser, *, model_default: str | None) -> N
                    help="let YAML rule files include Python rule sets (.py files run as code)")
     p.add_argument("--dry-run", action="store_true", help="report the rewrites, change nothing")
     p.add_argument("--once", action="store_true", help="one sweep instead of a fixpoint")
-    p.add_argument("--max-rewrites", type=non_negative_int, default=None, metavar="N",
-                   help="the rewrite budget (a whole number >= 0; default: grows with the graph)")
+    p.add_argument("--max-rewrites", type=positive_int, default=None, metavar="N",
+                   help="the rewrite budget (a whole number >= 1; default: grows with the graph)")
     p.add_argument("--seed", type=non_negative_int, default=None, help="draw the rule and worklist order from N")
     p.add_argument("--no-code", action="store_true", help="do not print the code before and after")
     p.add_argument("--json", action="store_true", help="print the report as JSON, nothing else")

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Callable
 
 __all__ = ["OK", "FAILED", "USAGE", "UsageError", "HelpExit", "ArgumentParser", "non_negative_int",
-           "write_json", "output_file", "output_folder", "version", "Out"]
+           "positive_int", "write_json", "output_file", "output_folder", "version", "Out"]
 
 OK, FAILED, USAGE = 0, 1, 3
 
@@ -76,13 +76,28 @@ class ArgumentParser(argparse.ArgumentParser):
 
 
 def non_negative_int(text: str) -> int:
-    """An argparse ``type=`` for counts such as ``--max-rewrites``: a whole number >= 0."""
+    """An argparse ``type=`` for ``--seed``: a whole number >= 0."""
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number: write a count such as 100") from None
     if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} is negative: write a count >= 0 (0 rewrites nothing)")
+        raise argparse.ArgumentTypeError(f"{value} is negative: write a whole number >= 0")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """An argparse ``type=`` for ``--max-rewrites``: a whole number >= 1 (a budget of 0 would fail at once).
+
+    >>> positive_int("0")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: 0 rewrites would fail at the first rewrite: write a budget >= 1, or use --dry-run to rewrite nothing
+    """
+    value = non_negative_int(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("0 rewrites would fail at the first rewrite: write a budget >= 1, or use "
+                                         "--dry-run to rewrite nothing")
     return value
 
 
