@@ -13,7 +13,8 @@ with ``weights_only=False`` (it may hold whole submodules): load only folders yo
 custom submodules must be importable where you load it.
 
 Unlike ``GraphModule.to_folder``, no absolute path is written, and every attribute the code reads is kept
-(torch.export's ``_in_spec``/``_out_spec`` included).
+(torch.export's ``_in_spec``/``_out_spec`` included). torch.export's input-guard call (``self._guards_fn``,
+a closure that cannot be saved) is left out: the saved module does not re-check its inputs' shapes.
 
 >>> import tempfile, torch, torch.fx as fx
 >>> gm = fx.symbolic_trace(torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.ReLU()))
@@ -31,6 +32,7 @@ See Also:
 
 from __future__ import annotations
 
+import copy
 import importlib.util
 import re
 import sys
@@ -70,14 +72,18 @@ def _import_line(name: str, value) -> str:
 
 
 def _state(gm: fx.GraphModule, src: str) -> dict:
-    """The root's submodules, parameters and buffers, and the other attributes the code reads from ``self``."""
-    state = {"modules": dict(gm._modules), "parameters": dict(gm._parameters), "buffers": dict(gm._buffers),
-             "attributes": {}}
+    """What the code reads from ``self``, by kind: submodules, parameters, buffers, other attributes."""
     read = set(re.findall(r"\bself\.([A-Za-z_]\w*)", src)) | set(re.findall(r"getattr\(self, '([^']*)'\)", src)) \
         | set(re.findall(r'getattr\(self, "([^"]*)"\)', src))
+    state = {"modules": {}, "parameters": {}, "buffers": {}, "attributes": {}}
     for name in sorted(read):
-        if not any(name in state[kind] for kind in ("modules", "parameters", "buffers")) and hasattr(gm, name):
-            state["attributes"][name] = getattr(gm, name)
+        for kind, owned in (("modules", gm._modules), ("parameters", gm._parameters), ("buffers", gm._buffers)):
+            if name in owned:
+                state[kind][name] = owned[name]
+                break
+        else:
+            if hasattr(gm, name):
+                state["attributes"][name] = getattr(gm, name)
     return state
 
 
@@ -109,11 +115,22 @@ class {cls}(torch.nn.Module):
 '''
 
 
+def _code(gm: fx.GraphModule):
+    """The graph's Python code, without torch.export's unused input-guard calls (on a copy of the graph)."""
+    guards = [n for n in gm.graph.nodes if n.op == "call_module" and n.target == "_guards_fn" and not n.users]
+    if not guards:
+        return gm.graph.python_code(root_module="self")
+    graph = copy.deepcopy(gm.graph)
+    for node in [n for n in graph.nodes if n.op == "call_module" and n.target == "_guards_fn" and not n.users]:
+        graph.erase_node(node)
+    return graph.python_code(root_module="self")
+
+
 def save_module(gm: fx.GraphModule, folder, *, doc: str = "A module rewritten by fx-rewrite.") -> Path:
     """Write ``gm`` to ``folder`` (created if missing; its parent must exist) as module.py, state.pt and
     __init__.py; returns the folder. Raises :class:`SaveError` when the code cannot be written as Python."""
     folder = Path(folder)
-    code = gm.graph.python_code(root_module="self")
+    code = _code(gm)
     imports = "\n".join(_import_line(name, value) for name, value in sorted(code.globals.items())
                         if name != "torch")
     forward = "\n".join(("    " + line) if line.strip() else "" for line in code.src.strip("\n").splitlines())
