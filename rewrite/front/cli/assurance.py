@@ -187,6 +187,10 @@ def assess(name: str, *, parts=PARTS, seed: int = 0, allow_python: bool = False)
         rs = load(name, allow_python=allow_python, warn=False)
     except RuleError as exc:
         return FileOutcome(name, error=exc)
+    except Exception as exc:  # a loader bug must not hide the other files: reported as this file's load error
+        return FileOutcome(name, error=RuleError(f"the rule file could not be loaded: {type(exc).__name__}: {exc}",
+                                                 pos=SourcePos(file_of(name)),
+                                                 hint="please report this with the file"))
     return FileOutcome(
         name, rs.name, rs,
         overlaps=rs.ambiguities() if "overlaps" in parts else (),

@@ -381,3 +381,19 @@ def test_json_output_is_the_same_whatever_the_hash_seed(tmp_path):
         assert done.returncode in (OK, FAILED), done.stderr
         outputs.append(done.stdout)
     assert outputs[0] == outputs[1] and json.loads(outputs[0])["rulesets"][0]["name"] == "algebraic"
+
+
+def test_a_loader_crash_is_that_files_load_error_and_the_others_are_still_checked(monkeypatch, tmp_path, two):
+    real = assurance.load
+
+    def crashing(name, **kwargs):
+        if name.endswith("crash.yaml"):
+            raise RecursionError("maximum recursion depth exceeded")
+        return real(name, **kwargs)
+    monkeypatch.setattr(assurance, "load", crashing)
+    _fake(monkeypatch)
+    crash = tmp_path / "crash.yaml"
+    crash.write_text("rules: []\n")
+    status, data = _json("check", str(crash), str(two))
+    assert status == USAGE
+    assert "RecursionError" in data["rulesets"][0]["error"]["message"] and data["rulesets"][1]["name"] == "two"
