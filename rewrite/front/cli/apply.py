@@ -21,7 +21,7 @@ from __future__ import annotations
 import argparse
 
 from rewrite.front import zoo
-from rewrite.front.cli.common import (OK, Out, non_negative_int, output_file, output_folder, positive_int,
+from rewrite.front.cli.common import (OK, Out, description, non_negative_int, output_file, output_folder, positive_int,
                                       write_json)
 from rewrite.front.demo import DEMO_MODEL, MODEL_HELP, DemoResult, prepare, rewrite
 from rewrite.front.picture import before_after_html, before_after_svg, snapshot, to_dot
@@ -37,7 +37,7 @@ _ASSUMPTION_NAMES = (*ASSUMPTIONS, *SHORTHANDS)
 def register(subparsers) -> None:
     """Add ``apply`` and its options."""
     p = subparsers.add_parser("apply", help="apply a rule set to a model: report, code, pictures, saved module",
-                              description=__doc__.split("\n\n")[0] + " --model: " + MODEL_HELP + ".")
+                              description=description(__doc__) + " --model: " + MODEL_HELP + ".")
     model_options(p, model_default=None)
     p.set_defaults(run=run)
 

@@ -15,7 +15,7 @@ See Also:
 from __future__ import annotations
 
 from rewrite.front.cli.ci import ci_options, run_ci
-from rewrite.front.cli.common import Out
+from rewrite.front.cli.common import Out, description
 
 __all__ = ["register", "run", "PARTS"]
 
@@ -25,7 +25,7 @@ PARTS = ("load", "overlaps", "examples", "confluence", "termination")
 def register(subparsers) -> None:
     """Add ``check``."""
     p = subparsers.add_parser("check", help="check rule files: load, overlaps, examples, critical pairs, "
-                                            "termination", description=__doc__.split("\n\n")[0])
+                                            "termination", description=description(__doc__))
     ci_options(p)
     p.set_defaults(run=run)
 

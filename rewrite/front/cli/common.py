@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Callable
 
 __all__ = ["OK", "FAILED", "USAGE", "UsageError", "HelpExit", "ArgumentParser", "non_negative_int",
-           "positive_int", "write_json", "output_file", "output_folder", "version", "Out"]
+           "positive_int", "description", "write_json", "output_file", "output_folder", "version", "Out"]
 
 OK, FAILED, USAGE = 0, 1, 3
 
@@ -99,6 +99,15 @@ def positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError("0 rewrites would fail at the first rewrite: write a budget >= 1, or use "
                                          "--dry-run to rewrite nothing")
     return value
+
+
+def description(doc: str) -> str:
+    """A command's ``--help`` description: its module docstring's first paragraph, without RST markup.
+
+    >>> description("``list``: the sets.\n\nMore.")
+    'list: the sets.'
+    """
+    return " ".join(doc.split("\n\n")[0].replace("``", "").split())
 
 
 def write_json(data, out: Out) -> None:

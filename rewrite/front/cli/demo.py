@@ -14,7 +14,7 @@ See Also:
 from __future__ import annotations
 
 from rewrite.front.cli.apply import execute, model_options
-from rewrite.front.cli.common import Out
+from rewrite.front.cli.common import Out, description
 from rewrite.front.demo import DEMO_MODEL
 
 __all__ = ["register", "run"]
@@ -23,7 +23,7 @@ __all__ = ["register", "run"]
 def register(subparsers) -> None:
     """Add ``demo`` and its options."""
     p = subparsers.add_parser("demo", help="trace a model, apply the standard rules, show before/after and stats",
-                              description=__doc__.split("\n\n")[0])
+                              description=description(__doc__))
     model_options(p, model_default=DEMO_MODEL)
     p.set_defaults(run=run)
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 from rewrite.engine.apply import example_vals
 from rewrite.engine.explain import explain
 from rewrite.front import zoo
-from rewrite.front.cli.common import OK, Out, write_json
+from rewrite.front.cli.common import OK, Out, description, write_json
 from rewrite.front.demo import DEMO_MODEL, MODEL_HELP, prepare
 
 __all__ = ["register", "run"]
@@ -30,7 +30,7 @@ __all__ = ["register", "run"]
 def register(subparsers) -> None:
     """Add ``explain``."""
     p = subparsers.add_parser("explain", help="why a rule does or does not fire on a model",
-                              description=__doc__.split("\n\n")[0])
+                              description=description(__doc__))
     p.add_argument("rule", help="the rule id")
     p.add_argument("--model", default=DEMO_MODEL, metavar="NAME|pkg.mod:factory", help=MODEL_HELP)
     p.add_argument("--rules", default="std:std", metavar="FILE|std:NAME", help="the rule set (default: std:std)")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from fxcore.match.diagnose import show_term
 from rewrite.front import zoo
-from rewrite.front.cli.common import OK, Out, write_json
+from rewrite.front.cli.common import OK, Out, description, write_json
 from rewrite.lang.loader import load, std_names
 from rewrite.lang.rule import Compute
 
@@ -25,7 +25,7 @@ __all__ = ["register", "run", "describe_rule"]
 def register(subparsers) -> None:
     """Add ``list``."""
     p = subparsers.add_parser("list", help="list the standard rule sets and zoo models, or a rule set's rules",
-                              description=__doc__.split("\n\n")[0])
+                              description=description(__doc__))
     p.add_argument("rulesets", nargs="*", metavar="FILE|std:NAME", help="show these sets' rules")
     p.add_argument("--allow-python", action="store_true",
                    help="let YAML rule files include Python rule sets (.py files run as code)")

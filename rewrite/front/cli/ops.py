@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from fxcore.ops import default_table
 from fxcore.ops.model import UnknownOpError
-from rewrite.front.cli.common import OK, Out, UsageError, write_json
+from rewrite.front.cli.common import OK, Out, UsageError, description, write_json
 
 __all__ = ["register", "run", "op_facts"]
 
@@ -26,7 +26,7 @@ __all__ = ["register", "run", "op_facts"]
 def register(subparsers) -> None:
     """Add ``ops``."""
     p = subparsers.add_parser("ops", help="list the op vocabulary, or show one op's schema",
-                              description=__doc__.split("\n\n")[0])
+                              description=description(__doc__))
     p.add_argument("name", nargs="?", help="an op name (add, conv2d, native_layer_norm, ...)")
     p.add_argument("--all", action="store_true", help="list every op, those read from torch's registry too")
     p.add_argument("--json", action="store_true", help="print JSON")

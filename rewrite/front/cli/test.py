@@ -16,7 +16,7 @@ See Also:
 from __future__ import annotations
 
 from rewrite.front.cli.ci import ci_options, run_ci
-from rewrite.front.cli.common import Out
+from rewrite.front.cli.common import Out, description
 
 __all__ = ["register", "run", "PARTS"]
 
@@ -26,7 +26,7 @@ PARTS = ("load", "examples", "soundness")
 def register(subparsers) -> None:
     """Add ``test``."""
     p = subparsers.add_parser("test", help="test rule files: embedded examples, numerical soundness",
-                              description=__doc__.split("\n\n")[0])
+                              description=description(__doc__))
     ci_options(p)
     p.set_defaults(run=run)
 
