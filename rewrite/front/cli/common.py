@@ -104,7 +104,7 @@ def positive_int(text: str) -> int:
 def description(doc: str) -> str:
     """A command's ``--help`` description: its module docstring's first paragraph, without RST markup.
 
-    >>> description("``list``: the sets.\n\nMore.")
+    >>> description("``list``: the sets.\\n\\nMore.")
     'list: the sets.'
     """
     return " ".join(doc.split("\n\n")[0].replace("``", "").split())
