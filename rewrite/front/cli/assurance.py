@@ -30,7 +30,7 @@ from rewrite.lang.loader import load, resolve
 from rewrite.lang.ruleset import RuleSet
 
 __all__ = ["NotRun", "FileOutcome", "Finding", "collect", "assess", "findings", "exit_code",
-           "confluence_of", "termination_of", "soundness_of", "examples_of", "PARTS"]
+           "confluence_of", "termination_of", "soundness_of", "examples_of", "graph_examples_of", "PARTS"]
 
 PARTS = ("load", "overlaps", "examples", "confluence", "termination", "soundness")
 """Every part a file can be checked for; ``check`` runs all but soundness, ``test`` examples and soundness."""
@@ -104,9 +104,19 @@ def _guarded(part: str, check, *args, **kwargs):
         return NotRun(part, f"the {part} check raised {type(exc).__name__}: {exc}", crashed=True)
 
 
-def examples_of(ruleset: RuleSet) -> tuple:
-    """Each rule's embedded examples (rewrite.check.examples.check_examples)."""
-    return check_examples(ruleset)
+def examples_of(ruleset: RuleSet, *, seed: int = 0) -> tuple:
+    """Each rule's embedded examples: on terms (rewrite.check.examples.check_examples), then those with inputs or
+    a model snippet on each front end's graph (rewrite.check.graph_examples.check_graph_examples)."""
+    return check_examples(ruleset) + graph_examples_of(ruleset, seed=seed)
+
+
+def graph_examples_of(ruleset: RuleSet, *, seed: int) -> tuple:
+    """The examples that run on FX graphs (rewrite.check.graph_examples.check_graph_examples)."""
+    try:
+        from rewrite.check.graph_examples import check_graph_examples
+    except ImportError:
+        return ()
+    return check_graph_examples(ruleset, seed=seed)
 
 
 def confluence_of(ruleset: RuleSet, *, seed: int):
@@ -194,7 +204,7 @@ def assess(name: str, *, parts=PARTS, seed: int = 0, allow_python: bool = False)
     return FileOutcome(
         name, rs.name, rs,
         overlaps=rs.ambiguities() if "overlaps" in parts else (),
-        examples=examples_of(rs) if "examples" in parts else None,
+        examples=examples_of(rs, seed=seed) if "examples" in parts else None,
         confluence=confluence_of(rs, seed=seed) if "confluence" in parts else None,
         termination=termination_of(rs) if "termination" in parts else None,
         soundness=soundness_of(rs, seed=seed) if "soundness" in parts else None)
@@ -273,7 +283,7 @@ def _soundness(outcome: FileOutcome) -> list[Finding]:
         pos = getattr(result, "pos", None) or _pos_of(outcome, result.rule_id)
         if result.verdict == "unsound":
             found.append(Finding("unsound-rule", "error", f"rule {result.rule_id!r} is unsound: "
-                                 f"{_counterexample(data.get('counterexample'))}", pos, (result.rule_id,),
+                                 f"{_counterexample(result, data.get('counterexample'))}", pos, (result.rule_id,),
                                  fails=True, strict=True))
         elif result.verdict == "unknown":
             found.append(Finding("soundness-unknown", "note", f"rule {result.rule_id!r}: soundness unknown: "
@@ -282,7 +292,11 @@ def _soundness(outcome: FileOutcome) -> list[Finding]:
     return found
 
 
-def _counterexample(data) -> str:
+def _counterexample(result, data) -> str:
+    """The counterexample in words: its own ``format()`` when it has one, else its JSON fields."""
+    shown = getattr(getattr(result, "counterexample", None), "format", None)
+    if shown is not None:
+        return "\n" + shown()
     if not isinstance(data, dict):
         return "no counterexample given"
     return "; ".join(f"{k}: {v}" for k, v in data.items())

@@ -76,8 +76,8 @@ def outcome_json(outcome: FileOutcome) -> dict:
         entry["rules"].append({"id": rule.id, "soundness": verdict})
     entry["overlaps"] = [dict(_pos_json(a.first.pos), rules=[a.first.id, a.second.id], message=a.message())
                          for a in outcome.overlaps]
-    entry["examples"] = [dict(_pos_json(r.pos), rule=r.rule_id, index=r.index, status=r.status, reason=r.reason)
-                         for r in outcome.examples or ()]
+    entry["examples"] = [dict(_pos_json(r.pos), rule=r.rule_id, index=r.index, status=r.status, reason=r.reason,
+                              front_end=getattr(r, "front_end", None)) for r in outcome.examples or ()]
     return entry
 
 
