@@ -162,8 +162,8 @@ def _is_rule_file(path: Path) -> bool:
 def collect(paths, *, allow_python: bool = False, skip_other_files: bool = False) -> list[str]:
     """The rule files named by ``paths``: files and ``std:NAME`` as given, folders searched (sorted).
 
-    A folder gives its ``.yaml``/``.yml`` files (``.py`` too with ``allow_python``: they run as code),
-    hidden folders excepted. A path that does not exist is kept, so its load error is reported with the rest.
+    A folder gives its ``.yaml``/``.yml`` files (with ``allow_python``, its ``.py`` files that define
+    ``RULESET`` too: they run as code), hidden folders excepted. A path that does not exist is kept, so its load error is reported with the rest.
 
     >>> collect(["std:algebraic"])
     ['std:algebraic']
@@ -179,7 +179,9 @@ def collect(paths, *, allow_python: bool = False, skip_other_files: bool = False
         inside = sorted(p for p in path.rglob("*") if p.suffix in suffixes and p.is_file()
                         and not any(part.startswith(".") or part == "__pycache__"
                                     for part in p.relative_to(path).parts))
-        found.extend(str(p) for p in inside if not skip_other_files or _is_rule_file(p))
+        for p in inside:  # a folder's .py files are often not rule sets (__init__.py, helpers): sniffed always
+            if not (skip_other_files or p.suffix == ".py") or _is_rule_file(p):
+                found.append(str(p))
     return found
 
 
@@ -311,10 +313,13 @@ def findings(outcome: FileOutcome) -> list[Finding]:
                      (amb.first.id, amb.second.id), tuple(p for p in (amb.second.pos,) if p), strict=True)
              for amb in outcome.overlaps]
     for result in outcome.examples or ():
+        front_end = getattr(result, "front_end", None)
+        what = f"rule {result.rule_id!r} example {result.index}" + (f" on {front_end}" if front_end else "") + \
+            f": {result.status}" + (f": {result.reason}" if result.reason else "")
         if result.status == "failed":
-            found.append(Finding("example-failed", "error", str(result), result.pos, (result.rule_id,), fails=True))
+            found.append(Finding("example-failed", "error", what, result.pos, (result.rule_id,), fails=True))
         elif result.status == "skipped":
-            found.append(Finding("example-skipped", "note", str(result), result.pos, (result.rule_id,)))
+            found.append(Finding("example-skipped", "note", what, result.pos, (result.rule_id,)))
     if outcome.confluence is not None:
         found.extend(_confluence(outcome))
     if outcome.termination is not None:

@@ -109,8 +109,8 @@ def outcome_text(outcome: FileOutcome, found: list[Finding], *, verbose: bool) -
         parts = line.splitlines() if verbose else line.splitlines()[:1]
         lines.extend("  " + p for p in parts)
     for f in found:
-        if f.kind.endswith("-not-run") and not f.fails:
-            continue  # the part's line above says so
+        if f.kind.endswith("-not-run") and not f.fails or f.kind == "example-skipped" and not verbose:
+            continue  # the part's line above says so (skipped examples are counted there; --verbose lists them)
         where = f"{f.pos}: " if f.pos else ""
         lines.append(f"  {f.level}: {where}{f.message}")
     return lines
