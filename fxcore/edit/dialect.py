@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import re
 import weakref
-from typing import Any
 
 import torch
 from torch.fx import Graph

@@ -28,7 +28,6 @@ import contextlib
 import functools
 import warnings
 from dataclasses import dataclass
-from typing import Any
 
 import torch
 from torch.fx import Node

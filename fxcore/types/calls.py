@@ -228,7 +228,7 @@ class CallTyping:
                                    hint="the graph's meta['val'] is stale or the graph is ill-typed") from None
 
 
-def _use_hand_set_type(ctx: RuleContext, rule: Any, hand: TensorType, inference: "Inference") -> None:
+def _use_hand_set_type(ctx: RuleContext, rule: Any, hand: TensorType, inference: Any) -> None:  # an infer.Inference
     """A rule that keeps its operand's rank (or shape): the hand-set result type tells about the operand."""
     marked = getattr(rule, "keeps_rank", None)
     if marked is None:

@@ -29,7 +29,6 @@ import torch
 import torch.fx as fx
 
 from fxcore.edit.surgery import instantiate
-from fxcore.ops.model import Attr
 from unify import isvar
 
 __all__ = ["graph_of", "term_variables"]
