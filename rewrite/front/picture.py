@@ -137,23 +137,33 @@ def _short(text: str, limit: int = 20) -> str:
 def _panel(graph: GraphSnapshot, marked: frozenset, mark: str, dx: int, dy: int, title: str) -> tuple[list, int, int]:
     """SVG elements for one graph at offset (dx, dy): a title, the edges, then the boxes on top."""
     where, width, height = _layout(graph)
+    shown: dict[str, str] = {}  # escaped text, once per distinct target (a graph repeats a few targets)
+
+    def text(value: str) -> str:
+        found = shown.get(value)
+        if found is None:
+            found = shown[value] = escape(value)
+        return found
+
     parts = [f'<text x="{dx}" y="{dy - 8}" class="title">{escape(title)}</text>']
+    half = _BOX_W // 2
     for node in graph.nodes:
         x2, y2 = where[node.name]
         for source in node.inputs:
             if source in where:
                 x1, y1 = where[source]
-                parts.append(f'<line x1="{dx + x1 + _BOX_W // 2}" y1="{dy + y1 + _BOX_H}" '
-                             f'x2="{dx + x2 + _BOX_W // 2}" y2="{dy + y2}" class="edge"/>')
+                parts.append(f'<line x1="{dx + x1 + half}" y1="{dy + y1 + _BOX_H}" x2="{dx + x2 + half}" '
+                             f'y2="{dy + y2}" class="edge"/>')
     for node in graph.nodes:
         x, y = where[node.name]
         fill, stroke = _STYLE[mark if node.name in marked else "plain"]
-        tip = f"{node.name}: {node.op} {node.target}" + (f" (rule {node.rule})" if node.rule else "")
-        second = node.target if node.rule is None else f"{node.target} [{node.rule}]"
-        parts.append(f'<g><title>{escape(tip)}</title><rect x="{dx + x}" y="{dy + y}" width="{_BOX_W}" '
-                     f'height="{_BOX_H}" rx="4" fill="{fill}" stroke="{stroke}"/>'
-                     f'<text x="{dx + x + 6}" y="{dy + y + 14}">{escape(_short(node.name))}</text>'
-                     f'<text x="{dx + x + 6}" y="{dy + y + 28}" class="target">{escape(_short(second))}</text></g>')
+        rule = f" [{node.rule}]" if node.rule else ""
+        name = text(node.name)
+        parts.append(f'<g><title>{name}: {node.op} {text(node.target)}{text(rule)}</title><rect x="{dx + x}" '
+                     f'y="{dy + y}" width="{_BOX_W}" height="{_BOX_H}" rx="4" fill="{fill}" stroke="{stroke}"/>'
+                     f'<text x="{dx + x + 6}" y="{dy + y + 14}">{text(_short(node.name))}</text>'
+                     f'<text x="{dx + x + 6}" y="{dy + y + 28}" class="target">'
+                     f'{text(_short(node.target + rule))}</text></g>')
     return parts, width, height
 
 
