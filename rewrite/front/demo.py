@@ -20,7 +20,10 @@ See Also:
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import os
+import sys
 from dataclasses import dataclass
 from typing import Callable
 
@@ -78,6 +81,20 @@ class DemoResult:
     inputs: tuple = ()
 
 
+@contextlib.contextmanager
+def _current_folder_importable():
+    """The current folder on ``sys.path`` while a ``--model`` factory is imported and called."""
+    here = os.getcwd()
+    added = here not in sys.path and "" not in sys.path
+    if added:
+        sys.path.insert(0, here)
+    try:
+        yield
+    finally:
+        if added and here in sys.path:
+            sys.path.remove(here)
+
+
 def build_model(spec: str) -> tuple[str, str, torch.nn.Module, tuple]:
     """(name, description, module in eval mode, example inputs) for a zoo name or ``package.module:factory``.
 
@@ -97,15 +114,16 @@ def build_model(spec: str) -> tuple[str, str, torch.nn.Module, tuple]:
             raise ModelSpecError(f"{exc.args[0]}; or write package.module:factory") from None
         return chosen.name, chosen.description, chosen.build(), chosen.inputs()
     module_name, _, attr = spec.partition(":")
-    try:
-        factory = getattr(importlib.import_module(module_name), attr)
-    except (ImportError, AttributeError, ValueError) as exc:
-        raise ModelSpecError(f"cannot load model {spec!r}: {exc}; write a zoo name ({', '.join(zoo.names())}) "
-                             f"or package.module:factory with the package importable") from None
-    try:
-        made = factory()
-    except Exception as exc:  # the user's code: its error, said in one line
-        raise ModelSpecError(f"model factory {spec} raised {type(exc).__name__}: {exc}") from None
+    with _current_folder_importable():  # as under ``python -m``, also for the fx-rewrite console script
+        try:
+            factory = getattr(importlib.import_module(module_name), attr)
+        except (ImportError, AttributeError, ValueError) as exc:
+            raise ModelSpecError(f"cannot load model {spec!r}: {exc}; write a zoo name ({', '.join(zoo.names())}) "
+                                 f"or package.module:factory with the package importable") from None
+        try:
+            made = factory()
+        except Exception as exc:  # the user's code: its error, said in one line
+            raise ModelSpecError(f"model factory {spec} raised {type(exc).__name__}: {exc}") from None
     if not (isinstance(made, tuple) and len(made) == 2 and isinstance(made[0], torch.nn.Module)):
         raise ModelSpecError(f"{spec} must return (module, example_inputs), an nn.Module and a tuple of "
                              f"tensors; it returned {type(made).__name__}")

@@ -250,3 +250,13 @@ def test_explain_says_why_a_rule_does_not_fire(tmp_path):
     assert data["rule"] == "dropout-eval" and data["nodes"]
     status, text = _run("explain", "no-such-rule", "--model", SMALL, "--rules", "std:inference")
     assert status == USAGE and "no rule 'no-such-rule'" in text
+
+
+def test_a_factory_in_the_current_folder_is_found_without_python_dash_m(tmp_path, monkeypatch):
+    (tmp_path / "my_models.py").write_text("import torch\n\ndef make():\n"
+                                           "    return torch.nn.Sequential(torch.nn.Dropout()), (torch.ones(2),)\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", str(tmp_path))])
+    status, text = _run("apply", "--model", "my_models:make", "--rules", "std:inference", "--no-code")
+    assert status == OK and "dropout-eval" in text
+    assert str(tmp_path) not in sys.path  # put back as it was
