@@ -260,3 +260,4 @@ def test_a_factory_in_the_current_folder_is_found_without_python_dash_m(tmp_path
     status, text = _run("apply", "--model", "my_models:make", "--rules", "std:inference", "--no-code")
     assert status == OK and "dropout-eval" in text
     assert str(tmp_path) not in sys.path  # put back as it was
+    sys.modules.pop("my_models", None)
