@@ -225,32 +225,32 @@ def _not_run(outcome: FileOutcome, report: NotRun) -> Finding:
                    fails=report.crashed, strict=True)
 
 
+def _pair(outcome: FileOutcome, pair: dict) -> Finding | None:
+    """The finding for one critical pair of the contract's JSON (None for a joinable or infeasible pair)."""
+    verdict, numerically, rules = pair.get("verdict"), pair.get("numerically"), tuple(pair.get("rules", ()))
+    if verdict not in ("not joinable", "unknown"):
+        return None
+    where = [_pos_of(outcome, r) for r in rules]
+    first, others = (where[0] if where else None), tuple(p for p in where[1:] if p)
+    names = " and ".join(repr(r) for r in rules)
+    if verdict == "unknown":
+        return Finding("pair-unknown", "note", f"rules {names}: the critical pair at {pair.get('witness')} was not "
+                       f"decided within the budget", first, rules, others, strict=True)
+    what = (f"rules {names} overlap at {pair.get('witness')} (position {pair.get('position')}) and do not join: "
+            f"normal forms {' vs '.join(map(str, pair.get('normal_forms', ())))}")
+    if numerically == "different":
+        return Finding("pair-numerically-different", "error", what + "; the numbers differ, so one of the two "
+                       "rules is unsound", first, rules, others, fails=True, strict=True)
+    tail = "; numerically equal (rule order changes the graph, not the numbers)" if numerically == "equal" \
+        else "; numerically not compared"
+    return Finding("pair-not-joinable", "warning", what + tail, first, rules, others, strict=True)
+
+
 def _confluence(outcome: FileOutcome) -> list[Finding]:
     report = outcome.confluence
     if isinstance(report, NotRun):
         return [_not_run(outcome, report)]
-    found = []
-    for pair in report.to_json().get("pairs", []):
-        verdict, numerically, rules = pair.get("verdict"), pair.get("numerically"), tuple(pair.get("rules", ()))
-        if verdict not in ("not joinable", "unknown"):
-            continue
-        where = [_pos_of(outcome, r) for r in rules]
-        what = (f"rules {' and '.join(repr(r) for r in rules)} overlap at {pair.get('witness')} "
-                f"(position {pair.get('position')}) and do not join: normal forms "
-                f"{' vs '.join(map(str, pair.get('normal_forms', ())))}")
-        if verdict == "unknown":
-            found.append(Finding("pair-unknown", "note", f"rules {' and '.join(repr(r) for r in rules)}: the "
-                                 f"critical pair at {pair.get('witness')} was not decided within the budget",
-                                 where[0], rules, tuple(p for p in where[1:] if p), strict=True))
-        elif numerically == "different":
-            found.append(Finding("pair-numerically-different", "error", what + "; the numbers differ, so one of "
-                                 "the two rules is unsound", where[0], rules, tuple(p for p in where[1:] if p),
-                                 fails=True, strict=True))
-        else:
-            tail = "; numerically equal (rule order changes the graph, not the numbers)" \
-                if numerically == "equal" else "; numerically not compared"
-            found.append(Finding("pair-not-joinable", "warning", what + tail, where[0], rules,
-                                 tuple(p for p in where[1:] if p), strict=True))
+    found = [f for f in (_pair(outcome, pair) for pair in report.to_json().get("pairs", [])) if f is not None]
     if report.verdict == "MAYBE" and not found:
         found.append(Finding("confluence-maybe", "note", f"rule set {outcome.name!r}: confluence MAYBE",
                              strict=True))
