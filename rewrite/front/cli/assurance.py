@@ -182,7 +182,7 @@ def collect(paths, *, allow_python: bool = False, skip_other_files: bool = False
         for p in inside:  # a folder's .py files are often not rule sets (__init__.py, helpers): sniffed always
             if not (skip_other_files or p.suffix == ".py") or _is_rule_file(p):
                 found.append(str(p))
-    return found
+    return list(dict.fromkeys(found))  # a file named twice (itself and its folder) is checked once
 
 
 def file_of(name: str) -> str:

@@ -350,6 +350,8 @@ def test_folders_give_their_rule_files_sorted_and_python_only_when_allowed(tmp_p
     (tmp_path / "workflow.yaml").write_text("on: push\n")
     found = assurance.collect([str(tmp_path)])
     assert found == [str(tmp_path / "b.yaml"), str(tmp_path / "sub" / "a.yml"), str(tmp_path / "workflow.yaml")]
+    assert assurance.collect([str(tmp_path / "b.yaml"), str(tmp_path)])[:2] == [str(tmp_path / "b.yaml"),
+                                                                                 str(tmp_path / "sub" / "a.yml")]
     with_python = assurance.collect([str(tmp_path)], allow_python=True)
     assert str(tmp_path / "set.py") in with_python and str(tmp_path / "__init__.py") not in with_python
     assert str(tmp_path / "workflow.yaml") not in assurance.collect([str(tmp_path)], skip_other_files=True)
