@@ -23,7 +23,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rewrite.check.confluence import check_confluence
 from rewrite.check.examples import check_examples
+from rewrite.check.graph_examples import check_graph_examples
+from rewrite.check.soundness import check_soundness
+from rewrite.check.termination import check_termination
 from rewrite.errors import RuleError, SourcePos
 from rewrite.front.cli.common import FAILED, OK, USAGE
 from rewrite.lang.loader import load, resolve
@@ -112,37 +116,21 @@ def examples_of(ruleset: RuleSet, *, seed: int = 0) -> tuple:
 
 def graph_examples_of(ruleset: RuleSet, *, seed: int) -> tuple:
     """The examples that run on FX graphs (rewrite.check.graph_examples.check_graph_examples)."""
-    try:
-        from rewrite.check.graph_examples import check_graph_examples
-    except ImportError:
-        return ()
     return check_graph_examples(ruleset, seed=seed)
 
 
 def confluence_of(ruleset: RuleSet, *, seed: int):
     """Critical pairs and the confluence verdict (rewrite.check.confluence.check_confluence)."""
-    try:
-        from rewrite.check.confluence import check_confluence
-    except ImportError:
-        return NotRun("confluence", "rewrite.check.confluence is not available in this version")
     return _guarded("confluence", check_confluence, ruleset, seed=seed)
 
 
 def termination_of(ruleset: RuleSet):
     """The termination proof or loop (rewrite.check.termination.check_termination)."""
-    try:
-        from rewrite.check.termination import check_termination
-    except ImportError:
-        return NotRun("termination", "rewrite.check.termination is not available in this version")
     return _guarded("termination", check_termination, ruleset)
 
 
 def soundness_of(ruleset: RuleSet, *, seed: int):
     """Each enabled rule's numerical soundness (rewrite.check.soundness.check_soundness)."""
-    try:
-        from rewrite.check.soundness import check_soundness
-    except ImportError:
-        return NotRun("soundness", "rewrite.check.soundness is not available in this version")
     return _guarded("soundness", check_soundness, ruleset, seed=seed)
 
 

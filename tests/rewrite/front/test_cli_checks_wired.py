@@ -1,11 +1,9 @@
 """``check`` and ``test`` with the real checks of rewrite.check: a loop, a numerically different pair and an unsound
 rule each fail the run (exit 1) at the offending rule's file:line:col, in text, JSON and SARIF; the standard library
-passes. Each test needs its check's module (rewrite.check.confluence / termination / soundness, from the helpers
-that write them): until that module is merged, the test is skipped and the CLI reports the part as not run."""
+passes."""
 
 import json
 
-import pytest
 
 from rewrite.front.cli import main
 from rewrite.front.cli.common import FAILED, OK
@@ -33,7 +31,6 @@ def _results(sarif):
 
 
 def test_a_loop_fails_check_at_the_rule(tmp_path):
-    pytest.importorskip("rewrite.check.termination")
     path = _write(tmp_path, "swap.yaml", "ruleset: swap\nrules:\n  - {id: swap, pattern: 'sub(x, y)', "
                                          "replacement: 'sub(y, x)'}\n  - {id: neg-neg, pattern: 'neg(neg(x))', "
                                          "replacement: x}\n")
@@ -48,7 +45,6 @@ def test_a_loop_fails_check_at_the_rule(tmp_path):
 
 
 def test_a_numerically_different_pair_fails_check_and_names_both_rules(tmp_path):
-    pytest.importorskip("rewrite.check.confluence")
     path = _write(tmp_path, "pair.yaml", "ruleset: pair\nrules:\n  - {id: good, pattern: 'neg(neg(x))', "
                                          "replacement: x}\n  - {id: bad, pattern: 'neg(neg(x))', "
                                          "replacement: 'neg(x)', priority: 1}\n")
@@ -63,7 +59,6 @@ def test_a_numerically_different_pair_fails_check_and_names_both_rules(tmp_path)
 
 
 def test_an_unsound_rule_fails_test_with_its_counterexample(tmp_path):
-    pytest.importorskip("rewrite.check.soundness")
     path = _write(tmp_path, "zero.yaml", "ruleset: zero\nrules:\n  - {id: add-zero, pattern: 'add(x, 0.0)', "
                                          "replacement: x}\n")
     sarif = tmp_path / "out.sarif"
@@ -78,8 +73,6 @@ def test_an_unsound_rule_fails_test_with_its_counterexample(tmp_path):
 
 
 def test_the_standard_library_passes_check(tmp_path):
-    pytest.importorskip("rewrite.check.confluence")
-    pytest.importorskip("rewrite.check.termination")
     status, text = _run("check", "std:std", "--json")
     assert status == OK
     entry = json.loads(text)["rulesets"][0]

@@ -4,22 +4,16 @@ The file is `data/user_tests.py.example` (not collected here: it loads ``rules/m
 user's repo); the test copies it, with `data/mine.yaml`, into a fresh directory and runs pytest on it. Once
 README.md shows the file, its code block must be this file, line for line.
 """
-import importlib.util
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
 DATA = Path(__file__).parent / "data"
 EXAMPLE = (DATA / "user_tests.py.example").read_text()
-MISSING = [m for m in ("soundness", "confluence", "termination")
-           if importlib.util.find_spec(f"rewrite.check.{m}") is None]
-needs_checks = pytest.mark.xfail(bool(MISSING), reason=f"needs rewrite.check.{', '.join(MISSING)}", strict=True,
-                                 run=False)  # (it would run the user's suite only to fail on the import)
 
 
 def test_the_example_is_ten_lines():
@@ -42,14 +36,12 @@ def run_user_suite(tmp_path: Path, example: str = EXAMPLE, rules: str | None = N
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900)
 
 
-@needs_checks
 def test_the_users_pytest_file_passes_on_a_good_rule_set(tmp_path):
     run = run_user_suite(tmp_path)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
     assert "2 passed" in run.stdout
 
 
-@needs_checks
 def test_the_users_pytest_file_fails_with_the_witness_on_a_bad_rule(tmp_path):
     bad = (DATA / "mine.yaml").read_text() + "  - id: add-any\n    pattern: add(x, y)\n    replacement: x\n"
     run = run_user_suite(tmp_path, rules=bad)
