@@ -23,7 +23,8 @@ def test_the_example_is_ten_lines():
 def test_the_readme_shows_the_example_as_it_is_run():
     readme = (ROOT / "README.md").read_text()
     blocks = [b for b in re.findall(r"```python\n(.*?)```", readme, flags=re.S) if "rewrite.testing" in b]
-    for block in blocks:  # (none until the README's section lands; then each must be the file that runs)
+    assert blocks, "the README shows the user's pytest file"
+    for block in blocks:  # each must be the file that runs
         assert block.rstrip("\n").split("\n")[-10:] == EXAMPLE.rstrip("\n").split("\n")
 
 
