@@ -1,4 +1,4 @@
-"""Benchmark the rule-set checks: critical pairs and confluence verdicts (termination/soundness: later sections).
+"""Benchmark the rule-set checks: critical pairs and confluence, termination, and soundness per rule.
 
 Run:  PYTHONPATH=. .venv/bin/python bench/bench_check.py [--repeat N] [--sizes 50,100,200] [--same-root 2000]
 
@@ -8,7 +8,12 @@ Prints medians (seconds, wall clock) of:
   replacement a proper subterm so every normalization terminates; one rule in four guarded), with the
   growth ratio per doubling (2.0 is linear in rules, 4.0 quadratic);
 - 2,000 guarded rules with the same root op, ``mul(x, c)`` with ``c == k and x.ndim == r`` for 500 values
-  of k and 4 ranks: every pair is infeasible, found by the facts index without unifying 2M pairs.
+  of k and 4 ranks: every pair is infeasible, found by the facts index without unifying 2M pairs;
+- termination (check_termination) of std:std and of the same generated sets (targets with critical pairs:
+  std < 2 s, 200 rules < 30 s; ``bench/bench_termination.py`` times harder sets: proofs needing weights,
+  loops, the MAYBE worst case);
+- soundness: check_rule_soundness of each std rule at the default example count, median and max (target:
+  one rule < 1 s); ``--soundness-rules 0`` skips it.
 """
 from __future__ import annotations
 
@@ -22,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from rewrite import load  # noqa: E402
-from rewrite.check import check_confluence, critical_pairs  # noqa: E402
+from rewrite.check import check_confluence, check_rule_soundness, check_termination, critical_pairs  # noqa: E402
 from rewrite.lang.rule import Rule  # noqa: E402
 from rewrite.lang.ruleset import RuleSet  # noqa: E402
 from unify import var  # noqa: E402
@@ -92,6 +97,7 @@ def main(argv=None) -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--sizes", default="50,100,200")
     ap.add_argument("--same-root", type=int, default=2000)
+    ap.add_argument("--soundness-rules", type=int, default=-1, help="how many std rules to check (-1: all)")
     args = ap.parse_args(argv)
 
     std = load("std:std")
@@ -119,6 +125,31 @@ def main(argv=None) -> None:
         print(f"same root, {args.same_root} guarded rules: critical pairs + verdicts {t:.3f} s  "
               f"verdict {report.verdict}, {len(report.pairs)} feasible, {report.infeasible} infeasible "
               f"(budget 10 s)")
+
+    t, verdict = timed(lambda: check_termination(std), args.repeat)
+    print(f"std:std: termination {t:.3f} s  verdict {verdict.verdict} (budget 2 s, with critical pairs)")
+    previous = None
+    for n in map(int, args.sizes.split(",")):
+        rs = generated(n)
+        t, verdict = timed(lambda: check_termination(rs), args.repeat)
+        growth = "" if previous is None else f"  growth x{t / previous:.2f} per x{n / prev_n:.0f} rules"
+        print(f"generated {n} rules: termination {t:.3f} s  verdict {verdict.verdict}{growth}")
+        previous, prev_n = t, n
+
+    if args.soundness_rules:
+        rules = list(std.enabled())
+        rules = rules if args.soundness_rules < 0 else rules[:args.soundness_rules]
+        check_rule_soundness(rules[0], ruleset=std, examples=5)  # warm-up: torch._dynamo's first import (~2 s)
+        times = {}
+        for rule in rules:
+            t0 = time.perf_counter()
+            result = check_rule_soundness(rule, ruleset=std)
+            times[rule.id] = (time.perf_counter() - t0, result.verdict)
+        slowest = max(times, key=lambda k: times[k][0])
+        verdicts = sorted({v for _, v in times.values()})
+        print(f"soundness, {len(rules)} std rules at the default example count: median "
+              f"{statistics.median(t for t, _ in times.values()):.2f} s per rule (budget 1 s), max "
+              f"{times[slowest][0]:.2f} s ({slowest}); verdicts {verdicts}")
 
 
 if __name__ == "__main__":

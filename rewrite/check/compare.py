@@ -55,11 +55,18 @@ class Comparison:
 
 
 def compare(expected, got, *, signed_zeros: bool = True, nans: bool = True, infs: bool = True,
-            reference=None) -> Comparison:
+            reference=None, underflow: bool = False) -> Comparison:
     """Compare ``got`` with ``expected`` (tensors, numbers, or tuples/lists of them).
 
     ``signed_zeros``, ``nans``, ``infs``: whether the sign of zero, nan and infinities are compared (an
     assumption such as no-nans waives the check; the inputs are then drawn so that none occurs).
+    ``underflow``: values that differ by no more than the dtype's smallest normal number are equal (a
+    result judged up to float tolerance, such as a folded convolution, may round a subnormal to zero).
+
+    >>> tiny = torch.finfo(torch.bfloat16).smallest_normal
+    >>> e, g = torch.tensor([tiny / 14], dtype=torch.bfloat16), torch.zeros(1, dtype=torch.bfloat16)
+    >>> compare(e, g).equal, compare(e, g, underflow=True).equal
+    (False, True)
 
     >>> compare(torch.ones(2, dtype=torch.int64), torch.ones(2)).why
     'dtype: expected torch.int64, got torch.float32'
@@ -68,7 +75,7 @@ def compare(expected, got, *, signed_zeros: bool = True, nans: bool = True, infs
     --------
     Comparison
     """
-    return _compare(expected, got, "", (signed_zeros, nans, infs), reference)
+    return _compare(expected, got, "", (signed_zeros, nans, infs, underflow), reference)
 
 
 def _compare(expected, got, where, flags, ref) -> Comparison:
@@ -118,7 +125,7 @@ def _tensors(e: torch.Tensor, g: torch.Tensor, where, flags, ref) -> Comparison:
 
 
 def _floats(e, g, where, flags, ref) -> Comparison:
-    signed_zeros, nans, infs = flags
+    signed_zeros, nans, infs, underflow = flags
     e64, g64 = e.detach().to(torch.float64).flatten(), g.detach().to(torch.float64).flatten()
     e_nan, g_nan = e64.isnan(), g64.isnan()
     value_bad = (e_nan != g_nan) if nans else torch.zeros_like(e_nan)
@@ -132,6 +139,8 @@ def _floats(e, g, where, flags, ref) -> Comparison:
     unit = fi.eps * torch.clamp(e64.abs(), min=max(scale, fi.smallest_normal))
     dist = torch.where(finite, (g64 - e64).abs() / unit, torch.zeros_like(e64))
     value_bad |= dist > ULPS
+    if underflow:
+        value_bad &= ~(finite & ((g64 - e64).abs() <= fi.smallest_normal))
     closer = False
     if ref is not None and bool(value_bad.any()):
         r64 = ref.detach().to(torch.float64).flatten()

@@ -131,7 +131,7 @@ class SoundnessResult:
         if self.verdict == "sound":
             exact = "bit-exact" if self.max_ulps == 0 else f"within {self.max_ulps:.2g} ulps (tolerance {ULPS})"
             if self.tolerance:
-                exact = f"up to float tolerance: {ULPS} ulps, zeros of either sign equal; seen {self.max_ulps:.2g}"
+                exact = f"up to float tolerance: {ULPS} ulps, zeros of either sign equal, subnormals may round to zero; seen {self.max_ulps:.2g}"
             if self.closer:
                 exact += "; further apart only where closer to the float64 value than the original"
             return f"{where}rule {self.rule_id!r}: sound ({exact} on {self.fired} of {self.tried} draws)"
@@ -284,7 +284,8 @@ def _run(case, rule, one, granted, table, tally) -> Counterexample | None:
         return _counterexample(case, expected, f"raised {type(exc).__name__}: {exc}".splitlines()[0],
                                "the rewritten module raised where the original ran")
     # (no-infs / no-nans: the draws whose original holds one were discarded; the rewrite may not make one)
-    flags = dict(signed_zeros="no-signed-zeros" not in granted and not _approximate(rule))
+    approximate = _approximate(rule)  # a Python-computed replacement: judged up to float tolerance
+    flags = dict(signed_zeros="no-signed-zeros" not in granted and not approximate, underflow=approximate)
     result = compare(expected, got, **flags)
     if not result.equal and "element" in result.why and "sign of zero" not in result.why:
         result = compare(expected, got, reference=_float64_reference(case, table), **flags)
@@ -323,7 +324,7 @@ def _replacement_value(rule, case, table, exc):
 
 def _approximate(rule) -> bool:
     """A Python-computed replacement precomputes values (folded parameters, rounded once in their dtype): it is
-    judged up to float tolerance, zeros of either sign equal; a term replacement keeps IEEE values exactly."""
+    judged up to float tolerance, zeros of either sign equal and subnormals rounded to zero allowed; a term replacement keeps IEEE values exactly."""
     return isinstance(rule.replacement, Compute)
 
 
