@@ -12,7 +12,7 @@ import warnings
 from typing import Any, Hashable, Iterable, Sequence
 
 from .core import reify, unifies, unify
-from .ordering import features, skolemize, supersedes
+from .ordering import _class_key, features, skolemize, supersedes
 from .structure import variables_of
 from .variable import Var, var  # noqa: F401  (var: doctests)
 
@@ -288,14 +288,3 @@ def _split(maps: Sequence[dict], members: list[int], path: tuple) -> tuple[dict,
 
 
 _ABSENT = object()
-
-
-def _class_key(pattern: Any, i: int) -> Hashable:
-    """A key shared by identical patterns: equal, and spelled the same (so ``0.0`` and ``-0.0``, or ``1`` and
-    ``True``, which Python calls equal, stay apart); a key of its own for an unhashable pattern."""
-    try:
-        key = (pattern, repr(pattern))
-        hash(key)
-        return key
-    except (TypeError, RecursionError):
-        return (_ABSENT, i)

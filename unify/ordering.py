@@ -130,8 +130,20 @@ def ordering(patterns: Iterable[Any]) -> list:
         supersedes, edge, unify.match.Dispatcher
     """
     patterns = list(patterns)
-    after = _strict_edges(patterns)
-    return [patterns[i] for i in _stable_toposort(len(patterns), after)]
+    first: dict = {}
+    cls = [first.setdefault(_class_key(p, i), len(first)) for i, p in enumerate(patterns)]
+    members: list[list[int]] = [[] for _ in first]
+    for i, c in enumerate(cls):
+        members[c].append(i)
+    # equal patterns are equivalent (no strict edge between them) and relate alike to the rest: the
+    # specificity edges are found between distinct patterns only, then read for each of their members
+    after = _strict_edges([patterns[m[0]] for m in members])
+    before_cls: list[list[int]] = [[] for _ in members]
+    for c, targets in enumerate(after):
+        for d in targets:
+            before_cls[d].append(c)
+    before = [sorted(i for c in bc for i in members[c]) if bc else [] for bc in before_cls]
+    return [patterns[i] for i in _stable_toposort(cls, before)]
 
 
 def _strict_edges(patterns: Sequence[Any]) -> list[list[int]]:
@@ -168,12 +180,13 @@ class _FeatureIndex:
         return sorted(hits + self.unindexed) if self.unindexed else hits
 
 
-def _stable_toposort(n: int, after: list[list[int]]) -> list[int]:
-    """Each pattern in input order, preceded by its not yet emitted more specific patterns (iterative DFS)."""
-    before: list[list[int]] = [[] for _ in range(n)]
-    for i, targets in enumerate(after):
-        for j in targets:
-            before[j].append(i)
+def _stable_toposort(cls: list[int], before: list[list[int]]) -> list[int]:
+    """Each pattern in input order, preceded by its not yet emitted more specific patterns (iterative DFS).
+
+    ``cls[i]``: pattern ``i``'s class of equal patterns; ``before[c]``: the indices, ascending, of the patterns
+    strictly more specific than class ``c``'s.
+    """
+    n = len(cls)
     emitted = [False] * n
     out: list[int] = []
     for root in range(n):
@@ -182,10 +195,24 @@ def _stable_toposort(n: int, after: list[list[int]]) -> list[int]:
             node, k = stack.pop()
             if emitted[node]:
                 continue
-            if k < len(before[node]):
+            if k < len(before[cls[node]]):
                 stack.append((node, k + 1))
-                stack.append((before[node][k], 0))
+                stack.append((before[cls[node]][k], 0))
             else:
                 emitted[node] = True
                 out.append(node)
     return out
+
+
+def _class_key(pattern: Any, i: int) -> Hashable:
+    """A key shared by identical patterns: equal, and spelled the same (so ``0.0`` and ``-0.0``, or ``1`` and
+    ``True``, which Python calls equal, stay apart); a key of its own for an unhashable pattern."""
+    try:
+        key = (pattern, repr(pattern))
+        hash(key)
+        return key
+    except (TypeError, RecursionError):
+        return (_UNIQUE, i)
+
+
+_UNIQUE = object()
