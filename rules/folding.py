@@ -18,7 +18,7 @@ It declines (the rule does not fire) when it cannot fold exactly:
 - a parameter is not finite (inf or nan in a weight or a statistic: the fold would move it to other
   elements than the ones the original spreads it to), or a folded weight or bias is not (the scale
   overflows the weight's dtype: a huge ``gamma`` over a tiny ``var + eps``), or a folded scale, weight or
-  bias is subnormal (it would keep only some of its significant bits).
+  bias is subnormal (it would keep only some of its significant bits) or underflows to zero.
 
 A missing conv bias folds as zeros, a missing ``gamma``/``beta`` (``affine=False``) as ones/zeros.
 ``training=True`` batch norms use batch statistics and never match the pattern. The matcher
@@ -92,13 +92,28 @@ def folded_conv_params(w, b, gamma, beta, mean, var, eps):
         shift = beta.to(wide) if beta is not None else torch.zeros(out, dtype=wide)
         bias = b.to(wide) if b is not None else torch.zeros(out, dtype=wide)
         narrow = scale.to(dtype)
-        new_w = w * narrow.reshape(-1, *([1] * (w.dim() - 1)))
-        new_b = ((bias - mean.to(wide)) * scale + shift).to(dtype)
+        per_channel = (-1, *([1] * (w.dim() - 1)))
+        new_w = w * narrow.reshape(per_channel)
+        wide_b = (bias - mean.to(wide)) * scale + shift
+        new_b = wide_b.to(dtype)
         if not all(bool(t.isfinite().all()) for t in (w, b, gamma, beta, mean, var, new_w, new_b) if t is not None):
             return None
         if any(_subnormal(t) for t in (narrow, new_w, new_b)):
             return None
+        if _flushed(new_w, w.to(wide) * scale.reshape(per_channel)) or _flushed(new_b, wide_b) \
+                or _flushed(narrow, scale):
+            return None
         return new_w.contiguous(), new_b
+
+
+def _flushed(narrow: torch.Tensor, exact: torch.Tensor) -> bool:
+    """Whether a value that is nonzero in float64 became zero in ``narrow``'s dtype (it underflowed: a tiny
+    ``gamma`` times a small weight is 0 in bfloat16, where the unfolded batch norm keeps a nonzero result).
+
+    >>> _flushed(torch.tensor([0.0], dtype=torch.bfloat16), torch.tensor([1e-45], dtype=torch.float64))
+    True
+    """
+    return bool(((narrow == 0) & (exact != 0)).any())
 
 
 def _subnormal(t: torch.Tensor) -> bool:
