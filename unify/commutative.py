@@ -128,20 +128,13 @@ def c_unify(u: Any, v: Any, commutative: Collection[str] | Callable = (), s: dic
     """
     is_comm, equal = commutative_predicate(commutative), equal or _default_equal
     out, seen = [], set()
-    branches = [([(u, v)], dict(s or {}))]
     order = tuple(s or ()) + _variables((u, v))  # bindings listed in first-occurrence order
-    while branches:
-        work, sub = branches.pop()
-        ok = True
-        while ok and work:
-            a, b = work.pop()
-            ok = _step(_walk(a, sub), _walk(b, sub), sub, work, branches, is_comm, equal)
-        if ok:
-            solved = {k: reify(sub[k], sub) for k in order if k in sub}
-            key = repr(sorted((repr(k), repr(val)) for k, val in solved.items()))
-            if key not in seen:
-                seen.add(key)
-                out.append(solved)
+    for sub in _solutions([(u, v)], dict(s or {}), is_comm, equal):
+        solved = {k: reify(sub[k], sub) for k in order if k in sub}
+        key = repr(sorted((repr(k), repr(val)) for k, val in solved.items()))
+        if key not in seen:
+            seen.add(key)
+            out.append(solved)
     return _most_general(out, (u, v), equal) if len(out) > 1 else out
 
 
@@ -202,7 +195,12 @@ def _variables(t: Any) -> tuple:
 
 def _instance(general: Any, frozen: Any, is_comm, equal) -> bool:
     """Whether ``frozen`` (a term whose variables are held fixed) is an instance of ``general`` modulo C."""
-    branches = [([(general, frozen)], {})]
+    return next(_solutions([(general, frozen)], {}, is_comm, equal), None) is not None
+
+
+def _solutions(work: list, sub: dict, is_comm, equal):
+    """Each substitution, one per branch of commutative choices, under which every pair of ``work`` unifies."""
+    branches = [(work, sub)]
     while branches:
         work, sub = branches.pop()
         ok = True
@@ -210,8 +208,7 @@ def _instance(general: Any, frozen: Any, is_comm, equal) -> bool:
             a, b = work.pop()
             ok = _step(_walk(a, sub), _walk(b, sub), sub, work, branches, is_comm, equal)
         if ok:
-            return True
-    return False
+            yield sub
 
 
 def c_variants(t: Any, commutative: Collection[str] | Callable = ()) -> list:
