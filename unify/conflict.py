@@ -9,10 +9,10 @@ names it, as multipledispatch names the signature to add.
 from __future__ import annotations
 
 import warnings
-from typing import Any, Hashable, Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 from .core import reify, unifies, unify
-from .ordering import _class_key, features, skolemize, supersedes
+from .ordering import equal_classes, features, skolemize, supersedes
 from .structure import variables_of
 from .variable import Var, var  # noqa: F401  (var: doctests)
 
@@ -188,11 +188,8 @@ def _candidate_pairs(patterns: Sequence[Any]) -> list[tuple[int, int]]:
     or above it) is compatible with all of them.  The cost grows with the pairs that agree on every
     shared feature, not with all pairs; unindexable patterns are paired with everything.
     """
-    keys = [_class_key(p, i) for i, p in enumerate(patterns)]
-    first: dict = {}
-    for i, k in enumerate(keys):
-        first.setdefault(k, i)
-    reps = sorted(first.values())  # one index per distinct pattern
+    classes = {m[0]: m for m in equal_classes(patterns)}  # first index of each distinct pattern -> all of them
+    reps = list(classes)
     maps: dict[int, dict | None] = {}
     groups: dict = {}  # distinct feature set -> representatives having it
     wild: list[int] = []
@@ -212,9 +209,6 @@ def _candidate_pairs(patterns: Sequence[Any]) -> list[tuple[int, int]]:
         rep_pairs.extend((a, b) for a in keyed[ga] for b in keyed[gb])
     for w in wild:
         rep_pairs.extend((w, j) for j in reps if j != w)
-    classes: dict[int, list[int]] = {}
-    for i, k in enumerate(keys):
-        classes.setdefault(first[k], []).append(i)
     out = set()
     for a, b in rep_pairs:
         for i in classes[a]:

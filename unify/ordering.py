@@ -130,11 +130,11 @@ def ordering(patterns: Iterable[Any]) -> list:
         supersedes, edge, unify.match.Dispatcher
     """
     patterns = list(patterns)
-    first: dict = {}
-    cls = [first.setdefault(_class_key(p, i), len(first)) for i, p in enumerate(patterns)]
-    members: list[list[int]] = [[] for _ in first]
-    for i, c in enumerate(cls):
-        members[c].append(i)
+    members = equal_classes(patterns)
+    cls = [0] * len(patterns)
+    for c, m in enumerate(members):
+        for i in m:
+            cls[i] = c
     # equal patterns are equivalent (no strict edge between them) and relate alike to the rest: the
     # specificity edges are found between distinct patterns only, then read for each of their members
     after = _strict_edges([patterns[m[0]] for m in members])
@@ -202,6 +202,19 @@ def _stable_toposort(cls: list[int], before: list[list[int]]) -> list[int]:
                 emitted[node] = True
                 out.append(node)
     return out
+
+
+def equal_classes(patterns: Sequence[Any]) -> list[list[int]]:
+    """The indices of identical patterns, one ascending list per distinct pattern, in first-occurrence order.
+
+    >>> x = var('x')
+    >>> equal_classes([('neg', x), ('add', x, 0), ('neg', x), ('add', x, 0.0)])
+    [[0, 2], [1], [3]]
+    """
+    by_key: dict = {}
+    for i, p in enumerate(patterns):
+        by_key.setdefault(_class_key(p, i), []).append(i)
+    return list(by_key.values())
 
 
 def _class_key(pattern: Any, i: int) -> Hashable:
