@@ -109,16 +109,22 @@ def _build(entry, rule_id, normalizer) -> Rule:
                 assumes=names_list(entry, "assumes", rule_id), pos=entry.get("id").pos)
 
 
+def _name_items(ymap, key, rule_id, hint: str) -> tuple:
+    """``(node, items)``: the YAML node under ``key`` and its scalar items, one name or a list of names
+    (``(None, ())`` when the key is absent); anything else is a RuleSyntaxError at the node."""
+    v = ymap.get(key)
+    if v is None:
+        return None, ()
+    items = (v,) if v.kind == "scalar" else v.items if v.kind == "sequence" else None
+    if items is None or any(i.kind != "scalar" or not isinstance(i.value, str) for i in items):
+        raise RuleSyntaxError(f"{key!r} must be a name or a list of names", pos=v.pos, rule_id=rule_id, hint=hint)
+    return v, items
+
+
 def names_list(ymap, key, rule_id=None) -> tuple:
     """The names under ``key``: one name or a list of names (YAML ``assumes: no-signed-zeros`` or
     ``assumes: [no-infs, no-nans]``), checked against the known assumptions with their position."""
-    v = ymap.get(key)
-    if v is None:
-        return ()
-    items = (v,) if v.kind == "scalar" else v.items if v.kind == "sequence" else None
-    if items is None or any(i.kind != "scalar" or not isinstance(i.value, str) for i in items):
-        raise RuleSyntaxError(f"{key!r} must be a name or a list of names", pos=v.pos, rule_id=rule_id,
-                              hint=f"{key}: [no-signed-zeros]")
+    _, items = _name_items(ymap, key, rule_id, hint=f"{key}: [no-signed-zeros]")
     for item in items:
         assumption_names(item.value, pos=item.pos, rule_id=rule_id)
     return tuple(i.value for i in items)
@@ -207,13 +213,9 @@ def _plain(value, rule_id):
 
 def _front_ends(item, rule_id, key="front_ends") -> tuple:
     """``front_ends: [make_fx, export]`` (or one name), checked against the known front ends."""
-    v = item.get(key)
+    v, items = _name_items(item, key, rule_id, hint=f"{key}: [symbolic_trace, make_fx]")
     if v is None:
         return ()
-    items = (v,) if v.kind == "scalar" else v.items if v.kind == "sequence" else None
-    if items is None or any(i.kind != "scalar" or not isinstance(i.value, str) for i in items):
-        raise RuleSyntaxError(f"{key!r} must be a name or a list of names", pos=v.pos, rule_id=rule_id,
-                              hint=f"{key}: [symbolic_trace, make_fx]")
     for i in items:
         front_end_names(i.value, pos=i.pos)
     return front_end_names([i.value for i in items], pos=v.pos)
